@@ -1,0 +1,159 @@
+"""The Python API: `app = stageflow.connect(url)`, then the SPEC's verbs on `app`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from stageflow.errors import Problem
+from stageflow.flows.registry import REGISTRY, Registry
+from stageflow.services import deployments, outbox_work, people, records, runs, work_items
+from stageflow.services.deployments import Deployed
+from stageflow.services.runtime import Runtime
+from stageflow.services.views import RunView
+from stageflow.store import schema
+from stageflow.store.db import database_url, is_sqlite, make_engine
+from stageflow.store.definitions import DeployedVersion
+from stageflow.store.people import Group, User
+from stageflow.store.records import RecordRow
+from stageflow.store.runs import RunSummary
+from stageflow.store.work_items import WorkItemRow
+
+
+class Records:
+    """`app.records`: create, get, update, delete records of deployed objects."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self._rt = rt
+
+    def create(self, object: str, values: Mapping[str, Any], by: str = "system") -> RecordRow:
+        return records.create(self._rt, object, values, by)
+
+    def get(self, id: str) -> RecordRow:
+        return records.get(self._rt, id)
+
+    def update(self, id: str, values: Mapping[str, Any], by: str = "system") -> RecordRow:
+        return records.update(self._rt, id, values, by)
+
+    def delete(self, id: str) -> None:
+        records.delete(self._rt, id)
+
+    def list(self, object: str, limit: int = 200) -> list[RecordRow]:
+        return records.find(self._rt, object, limit)
+
+
+class People:
+    """`app.people`: users, groups and queues that work items are assigned to."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self._rt = rt
+
+    def create_user(self, username: str, name: str | None = None, email: str | None = None) -> User:
+        return people.create_user(self._rt, username, name, email)
+
+    def create_group(self, name: str, members: list[str] | None = None, label: str | None = None) -> Group:
+        return people.create_group(self._rt, name, "group", label, members)
+
+    def create_queue(self, name: str, members: list[str] | None = None, label: str | None = None) -> Group:
+        return people.create_group(self._rt, name, "queue", label, members)
+
+    def add_member(self, group: str, username: str) -> Group:
+        return people.add_member(self._rt, group, username)
+
+    def users(self) -> list[User]:
+        return people.users(self._rt)
+
+    def groups(self, kind: str = "group") -> list[Group]:
+        return people.groups(self._rt, kind)
+
+
+class App:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.records = Records(rt)
+        self.people = People(rt)
+
+    # definitions
+    def validate(self, path: str | Path) -> list[Problem]:
+        return deployments.check(self.rt, Path(path))
+
+    def deploy(self, path: str | Path, by: str = "admin", activate: bool = True) -> list[Deployed]:
+        return deployments.deploy(self.rt, Path(path), by, activate)
+
+    def versions(self, kind: str | None = None, name: str | None = None) -> list[DeployedVersion]:
+        return deployments.versions(self.rt, kind, name)
+
+    def activate(self, kind: str, name: str, version: int) -> None:
+        deployments.set_active(self.rt, kind, name, version)
+
+    def deactivate(self, kind: str, name: str) -> None:
+        deployments.set_active(self.rt, kind, name, None)
+
+    # runs
+    def start(self, name: str, inputs: Mapping[str, Any] | None = None, record: str | None = None,
+              by: str = "system") -> RunView:  # fmt: skip
+        view = runs.start(self.rt, name, inputs, record, by)
+        return self._after(view)
+
+    def runs(self, status: str | None = None, orchestration: str | None = None, record: str | None = None,
+             limit: int = 50) -> list[RunSummary]:  # fmt: skip
+        return runs.find(self.rt, status=status, orchestration=orchestration, record_id=record, limit=limit)
+
+    def run(self, id: str) -> RunView:
+        return runs.get(self.rt, runs.resolve_id(self.rt, id))
+
+    def cancel(self, id: str, by: str = "system") -> RunView:
+        return runs.cancel(self.rt, runs.resolve_id(self.rt, id), by)
+
+    def suspend(self, id: str, by: str = "system") -> RunView:
+        return runs.suspend(self.rt, runs.resolve_id(self.rt, id), by)
+
+    def resume(self, id: str, by: str = "system") -> RunView:
+        return self._after(runs.resume(self.rt, runs.resolve_id(self.rt, id), by))
+
+    def reevaluate(self, id: str, by: str = "system") -> RunView:
+        return self._after(runs.reevaluate(self.rt, runs.resolve_id(self.rt, id), by))
+
+    # work items
+    def work_items(self, user: str | None = None, status: str | None = "Assigned", run: str | None = None,
+                   record: str | None = None, limit: int = 50) -> list[WorkItemRow]:  # fmt: skip
+        if user is not None:
+            return work_items.inbox(self.rt, user, status, limit)
+        return work_items.search(self.rt, status=status, run_id=run, record_id=record, limit=limit)
+
+    def work_item(self, id: str) -> WorkItemRow:
+        return work_items.get(self.rt, id)
+
+    def complete_work_item(self, id: str, user: str, outputs: Mapping[str, Any] | None = None) -> RunView:
+        return self._after(work_items.complete(self.rt, id, user, outputs))
+
+    def reassign_work_item(self, id: str, to: str, by: str = "system") -> RunView:
+        return work_items.reassign(self.rt, id, to, by)
+
+    # the worker
+    def drain(self, limit: int = 10_000) -> int:
+        """Carry out every ready outbox message (asynchronous steps) in this process."""
+        return outbox_work.drain(self.rt, limit)
+
+    def _after(self, view: RunView) -> RunView:
+        if self.rt.embedded_worker and self.drain():
+            return runs.get(self.rt, view.id)
+        return view
+
+    def close(self) -> None:
+        self.rt.engine.dispose()
+
+
+def connect(url: str | None = None, *, upgrade: bool = True, registry: Registry | None = None,
+            embedded_worker: bool | None = None) -> App:  # fmt: skip
+    """Open a stageflow database (default ./stageflow.db, or STAGEFLOW_DATABASE_URL).
+
+    `upgrade` brings the schema to the current version first. `embedded_worker` (default: on
+    for SQLite) makes calls that move a run also carry out its queued asynchronous steps.
+    """
+    engine = make_engine(database_url(url))
+    if upgrade:
+        schema.ensure_current(engine)
+    embedded = is_sqlite(engine) if embedded_worker is None else embedded_worker
+    return App(Runtime(engine, registry or REGISTRY, embedded_worker=embedded))

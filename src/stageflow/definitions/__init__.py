@@ -1,0 +1,1 @@
+"""Definitions: the orchestration model, its YAML loader and its validation."""

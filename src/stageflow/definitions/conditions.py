@@ -1,0 +1,277 @@
+"""Condition requirements: operators, custom logic (`1 AND (2 OR NOT 3)`), evaluation.
+
+Pure functions; the caller supplies a resolver for references.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from stageflow.definitions import references
+from stageflow.definitions.model import Conditions, Operator, Rule
+
+# --- custom logic -----------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"\s*(\d+|AND\b|OR\b|NOT\b|\(|\))", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Ref:
+    index: int  # 1-based
+
+
+@dataclass(frozen=True)
+class _Not:
+    operand: _Expr
+
+
+@dataclass(frozen=True)
+class _BinOp:
+    op: str  # "AND" | "OR"
+    left: _Expr
+    right: _Expr
+
+
+_Expr = _Ref | _Not | _BinOp
+
+
+class LogicError(ValueError):
+    pass
+
+
+def _tokens(logic: str) -> list[str]:
+    pos, out = 0, []
+    text = logic.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            raise LogicError(f"unexpected {text[pos:].strip()[:10]!r} in custom logic {logic!r}")
+        out.append(m.group(1).upper())
+        pos = m.end()
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    return out
+
+
+class _Parser:
+    def __init__(self, logic: str) -> None:
+        self.logic = logic
+        self.toks = _tokens(logic)
+        self.i = 0
+
+    def parse(self) -> _Expr:
+        if not self.toks:
+            raise LogicError("custom logic is empty")
+        expr = self._or()
+        if self.i != len(self.toks):
+            raise LogicError(f"unexpected {self.toks[self.i]!r} in custom logic {self.logic!r}")
+        return expr
+
+    def _peek(self) -> str | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def _or(self) -> _Expr:
+        left = self._and()
+        while self._peek() == "OR":
+            self.i += 1
+            left = _BinOp("OR", left, self._and())
+        return left
+
+    def _and(self) -> _Expr:
+        left = self._not()
+        while self._peek() == "AND":
+            self.i += 1
+            left = _BinOp("AND", left, self._not())
+        return left
+
+    def _not(self) -> _Expr:
+        if self._peek() == "NOT":
+            self.i += 1
+            return _Not(self._not())
+        return self._atom()
+
+    def _atom(self) -> _Expr:
+        tok = self._peek()
+        if tok is None:
+            raise LogicError(f"custom logic {self.logic!r} ends too early")
+        self.i += 1
+        if tok == "(":
+            inner = self._or()
+            if self._peek() != ")":
+                raise LogicError(f"missing ')' in custom logic {self.logic!r}")
+            self.i += 1
+            return inner
+        if tok.isdigit():
+            return _Ref(int(tok))
+        raise LogicError(f"unexpected {tok!r} in custom logic {self.logic!r}")
+
+
+def _indexes(expr: _Expr) -> set[int]:
+    match expr:
+        case _Ref(index):
+            return {index}
+        case _Not(operand):
+            return _indexes(operand)
+        case _BinOp(_, left, right):
+            return _indexes(left) | _indexes(right)
+
+
+def check_logic(logic: str, rule_count: int) -> str | None:
+    """A message when `logic` is not `and`, `or`, or valid custom logic over the rules."""
+    if logic.lower() in ("and", "or"):
+        return None
+    try:
+        expr = _Parser(logic).parse()
+    except LogicError as exc:
+        return str(exc)
+    bad = sorted(i for i in _indexes(expr) if not 1 <= i <= rule_count)
+    if bad:
+        return f"custom logic {logic!r} names condition {bad[0]}, but there are {rule_count}"
+    return None
+
+
+def _combine(expr: _Expr, results: Sequence[bool]) -> bool:
+    match expr:
+        case _Ref(index):
+            return results[index - 1]
+        case _Not(operand):
+            return not _combine(operand, results)
+        case _BinOp("AND", left, right):
+            return _combine(left, results) and _combine(right, results)
+        case _BinOp(_, left, right):
+            return _combine(left, results) or _combine(right, results)
+
+
+_parsed: dict[str, _Expr] = {}
+
+
+def combine(logic: str, results: Sequence[bool]) -> bool:
+    low = logic.lower()
+    if low == "and":
+        return all(results)
+    if low == "or":
+        return any(results)
+    expr = _parsed.get(logic)
+    if expr is None:
+        expr = _parsed[logic] = _Parser(logic).parse()
+    return _combine(expr, results)
+
+
+# --- operators --------------------------------------------------------------------------------
+
+
+def _number(v: Any) -> Decimal | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, int | float | Decimal):
+        return Decimal(str(v))
+    if isinstance(v, str):
+        try:
+            return Decimal(v.strip())
+        except InvalidOperation:
+            return None
+    return None
+
+
+def _comparable(a: Any, b: Any) -> tuple[Any, Any]:
+    """Bring two values to one type so that `5 == "5"` and `true == "true"` hold."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return _bool(a), _bool(b)
+    na, nb = _number(a), _number(b)
+    if na is not None and nb is not None and (not isinstance(a, str) or not isinstance(b, str)):
+        return na, nb
+    if isinstance(a, date | datetime) or isinstance(b, date | datetime):
+        return _iso(a), _iso(b)
+    return a, b
+
+
+def _bool(v: Any) -> Any:
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    return v
+
+
+def _iso(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, date | datetime) else v
+
+
+def _order(a: Any, b: Any, test: Callable[[Any, Any], bool]) -> bool:
+    if a is None or b is None:
+        return False
+    x, y = _comparable(a, b)
+    try:
+        return test(x, y)
+    except TypeError:
+        return False
+
+
+def _is_empty(v: Any) -> bool:
+    return v is None or v == "" or v == [] or v == {}
+
+
+def compare(op: Operator, left: Any, right: Any, changed: bool = False) -> bool:
+    """Apply one operator. `changed` says whether the left field changed (for is_changed)."""
+    if op is Operator.EQUALS:
+        x, y = _comparable(left, right)
+        return bool(x == y)
+    if op is Operator.NOT_EQUALS:
+        x, y = _comparable(left, right)
+        return bool(x != y)
+    if op is Operator.GREATER_THAN:
+        return _order(left, right, lambda x, y: x > y)
+    if op is Operator.LESS_THAN:
+        return _order(left, right, lambda x, y: x < y)
+    if op is Operator.GREATER_OR_EQUAL:
+        return _order(left, right, lambda x, y: x >= y)
+    if op is Operator.LESS_OR_EQUAL:
+        return _order(left, right, lambda x, y: x <= y)
+    if op is Operator.IS_NULL:
+        return _is_empty(left) == bool(_bool(right) if right is not None else True)
+    if op is Operator.IS_CHANGED:
+        return changed == bool(_bool(right) if right is not None else True)
+    if op is Operator.IN:
+        items = right if isinstance(right, list | tuple) else [right]
+        return any(compare(Operator.EQUALS, left, item) for item in items)
+    return _text_op(op, left, right)
+
+
+def _text_op(op: Operator, left: Any, right: Any) -> bool:
+    if left is None or right is None:
+        return False
+    if op is Operator.CONTAINS:
+        if isinstance(left, list | tuple):
+            return any(compare(Operator.EQUALS, item, right) for item in left)
+        return str(right) in str(left)
+    if op is Operator.STARTS_WITH:
+        return str(left).startswith(str(right))
+    if op is Operator.ENDS_WITH:
+        return str(left).endswith(str(right))
+    raise AssertionError(f"unhandled operator {op}")  # pragma: no cover
+
+
+# --- evaluation -------------------------------------------------------------------------------
+
+
+def rule_holds(rule: Rule, resolve: references.Resolver) -> bool:
+    path = references.parse(rule.left)
+    assert path is not None, "the loader makes every left side a reference"
+    left = resolve(path)
+    right = references.resolve(rule.value, resolve)
+    changed = False
+    if rule.op is Operator.IS_CHANGED and path[0] == references.RECORD and len(path) == 2:
+        prior = resolve((references.PRIOR,))  # None on create: nothing has changed yet
+        changed = isinstance(prior, dict) and prior.get(path[1]) != left
+    return compare(rule.op, left, right, changed)
+
+
+def holds(conditions: Conditions, resolve: references.Resolver) -> bool:
+    """Whether the condition requirements are met; no rows means met."""
+    if not conditions.rules:
+        return True
+    results = [rule_holds(r, resolve) for r in conditions.rules]
+    return combine(conditions.logic, results)

@@ -1,0 +1,249 @@
+"""`kind: screen_flow`, `kind: flow` (declarative autolaunched) and `kind: object` YAML."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stageflow.definitions.model import (
+    DataType,
+    ElementKind,
+    FieldValidation,
+    FlowDef,
+    FlowElement,
+    ObjectDef,
+    ObjectField,
+    RecordUpdate,
+    Screen,
+    ScreenField,
+    ScreenFlow,
+)
+from stageflow.definitions.parse_common import api_name, conditions, label, variables
+from stageflow.definitions.source import LocDict, Reader
+
+_CHOICE_TYPES = {DataType.PICKLIST, DataType.RADIO, DataType.MULTI_SELECT}
+_FIELD_TYPES = set(DataType) - {DataType.LOOKUP, DataType.USER, DataType.ANY}
+
+
+def parse_screen_flow(r: Reader, doc: LocDict) -> ScreenFlow:
+    r.only_keys(
+        doc,
+        {"stageflow", "kind", "name", "label", "description", "inputs", "outputs", "screens",
+         "assign", "record_updates"},
+    )  # fmt: skip
+    name = api_name(r, doc)
+    screens: list[Screen] = []
+    with r.at("screens"):
+        raw_screens = r.sequence(doc, "screens", required=True)
+        if "screens" in doc and not raw_screens:
+            r.problem("a screen flow needs at least one screen", doc, "screens")
+        for i, raw in enumerate(raw_screens):
+            with r.at(i):
+                node = r.mapping(raw, "a screen")
+                if node is not None:
+                    screens.append(_screen(r, node))
+    assign = doc.get("assign") or {}
+    if not isinstance(assign, dict):
+        r.problem("'assign' must map output names to screen field names", doc, "assign")
+        assign = {}
+    return ScreenFlow(
+        name=name,
+        label=label(r, doc, name),
+        screens=tuple(screens),
+        inputs=variables(r, doc, "inputs"),
+        outputs=variables(r, doc, "outputs"),
+        assign={str(k): str(v) for k, v in assign.items()},
+        record_updates=_record_updates(r, doc),
+        loc=r.loc(doc),
+    )
+
+
+def _screen(r: Reader, node: LocDict) -> Screen:
+    r.only_keys(node, {"name", "label", "fields"})
+    name = api_name(r, node)
+    fields: list[ScreenField] = []
+    with r.at("fields"):
+        for i, raw in enumerate(r.sequence(node, "fields", required=True)):
+            with r.at(i):
+                f = r.mapping(raw, "a field")
+                if f is not None:
+                    fields.append(_screen_field(r, f))
+    return Screen(name, label(r, node, name), tuple(fields), r.loc(node))
+
+
+def _screen_field(r: Reader, f: LocDict) -> ScreenField:
+    r.only_keys(f, {"name", "label", "type", "required", "default", "choices", "help", "validation"})
+    name = api_name(r, f)
+    kind = r.choice(f, "type", DataType, DataType.TEXT)
+    if kind not in _FIELD_TYPES:
+        r.problem(f"{kind.value!r} is not a screen field type", f, "type")
+    choices = _choices(r, f, kind)
+    validation = None
+    if "validation" in f:
+        with r.at("validation"):
+            v = r.mapping(f["validation"], "a validation")
+            if v is not None:
+                r.only_keys(v, {"condition", "message"})
+                with r.at("condition"):
+                    cond = conditions(r, v.get("condition"), field_means_record=False)
+                validation = FieldValidation(cond, r.text(v, "message", required=True))
+    return ScreenField(
+        name=name,
+        label=label(r, f, name),
+        type=kind,
+        required=r.flag(f, "required"),
+        default=f.get("default"),
+        choices=choices,
+        help=r.text(f, "help"),
+        validation=validation,
+        loc=r.loc(f),
+    )
+
+
+def _choices(r: Reader, f: LocDict, kind: DataType) -> tuple[str, ...]:
+    raw = f.get("choices")
+    if kind in _CHOICE_TYPES and not raw:
+        r.problem(f"a {kind.value} field needs 'choices'", f)
+        return ()
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        r.problem("'choices' must be a list", f, "choices")
+        return ()
+    return tuple(str(c) for c in raw)
+
+
+def _record_updates(r: Reader, doc: LocDict) -> tuple[RecordUpdate, ...]:
+    out: list[RecordUpdate] = []
+    with r.at("record_updates"):
+        for i, raw in enumerate(r.sequence(doc, "record_updates")):
+            with r.at(i):
+                u = r.mapping(raw, "a record update")
+                if u is None:
+                    continue
+                r.only_keys(u, {"object", "id", "values"})
+                values = u.get("values")
+                if not isinstance(values, dict) or not values:
+                    r.problem("'values' must map field names to values", u, "values")
+                    values = {}
+                out.append(
+                    RecordUpdate(
+                        r.text(u, "object", required=True),
+                        r.text(u, "id", required=True),
+                        dict(values),
+                        r.loc(u),
+                    )
+                )
+    return tuple(out)
+
+
+def parse_object(r: Reader, doc: LocDict) -> ObjectDef:
+    r.only_keys(doc, {"stageflow", "kind", "name", "label", "description", "fields"})
+    name = api_name(r, doc)
+    fields: list[ObjectField] = []
+    with r.at("fields"):
+        for i, raw in enumerate(r.sequence(doc, "fields", required=True)):
+            with r.at(i):
+                f = r.mapping(raw, "a field")
+                if f is None:
+                    continue
+                r.only_keys(f, {"name", "label", "type", "required", "choices", "lookup", "help"})
+                fname = api_name(r, f)
+                kind = r.choice(f, "type", DataType, DataType.TEXT)
+                if kind in (DataType.DISPLAY_TEXT, DataType.ANY):
+                    r.problem(f"{kind.value!r} is not a record field type", f, "type")
+                lookup = f.get("lookup")
+                if kind is DataType.LOOKUP and not lookup:
+                    r.problem("a lookup field names its object in 'lookup'", f)
+                fields.append(
+                    ObjectField(
+                        name=fname,
+                        label=label(r, f, fname),
+                        type=kind,
+                        required=r.flag(f, "required"),
+                        choices=_choices(r, f, kind),
+                        lookup=None if lookup is None else str(lookup),
+                        loc=r.loc(f),
+                    )
+                )
+    return ObjectDef(name, label(r, doc, name), tuple(fields), r.loc(doc))
+
+
+_ELEMENT_KEYS: dict[ElementKind, set[str]] = {
+    ElementKind.ASSIGNMENT: set(),
+    ElementKind.DECISION: {"outcomes", "default"},
+    ElementKind.GET_RECORD: {"object", "id", "into"},
+    ElementKind.CREATE_RECORD: {"object", "values", "into"},
+    ElementKind.UPDATE_RECORD: {"object", "id", "values"},
+    ElementKind.START_ORCHESTRATION: {"name", "inputs", "record", "into"},
+}
+_ELEMENT_REQUIRED: dict[ElementKind, set[str]] = {
+    ElementKind.ASSIGNMENT: set(),
+    ElementKind.DECISION: {"outcomes"},
+    ElementKind.GET_RECORD: {"object", "id", "into"},
+    ElementKind.CREATE_RECORD: {"object", "values"},
+    ElementKind.UPDATE_RECORD: {"object", "id", "values"},
+    ElementKind.START_ORCHESTRATION: {"name"},
+}
+
+
+def parse_flow(r: Reader, doc: LocDict) -> FlowDef:
+    r.only_keys(doc, {"stageflow", "kind", "name", "label", "description", "inputs", "outputs", "elements"})
+    name = api_name(r, doc)
+    elements: list[FlowElement] = []
+    with r.at("elements"):
+        for i, raw in enumerate(r.sequence(doc, "elements", required=True)):
+            with r.at(i):
+                e = r.mapping(raw, "an element")
+                if e is not None:
+                    element = _element(r, e)
+                    if element is not None:
+                        elements.append(element)
+    return FlowDef(
+        name=name,
+        label=label(r, doc, name),
+        elements=tuple(elements),
+        inputs=variables(r, doc, "inputs"),
+        outputs=variables(r, doc, "outputs"),
+        loc=r.loc(doc),
+    )
+
+
+def _element(r: Reader, e: LocDict) -> FlowElement | None:
+    kinds = [k for k in ElementKind if k.value in e]
+    allowed = {"name", "label", "next", *(k.value for k in ElementKind)}
+    r.only_keys(e, allowed)
+    name = api_name(r, e)
+    if len(kinds) != 1:
+        r.problem("an element is exactly one of: " + ", ".join(k.value for k in ElementKind), e)
+        return None
+    kind = kinds[0]
+    with r.at(kind.value):
+        config = r.mapping(e[kind.value], f"a {kind.value}")
+        if config is None:
+            return None
+        if kind is ElementKind.DECISION:
+            parsed: dict[str, Any] = _flow_decision(r, config)
+        else:
+            if kind is not ElementKind.ASSIGNMENT:
+                r.only_keys(config, _ELEMENT_KEYS[kind])
+            for key in sorted(_ELEMENT_REQUIRED[kind] - set(config)):
+                r.problem(f"missing required key {key!r}", config)
+            parsed = dict(config)
+    nxt = e.get("next")
+    return FlowElement(name, kind, parsed, None if nxt is None else str(nxt), r.loc(e))
+
+
+def _flow_decision(r: Reader, config: LocDict) -> dict[str, Any]:
+    r.only_keys(config, _ELEMENT_KEYS[ElementKind.DECISION])
+    outcomes = []
+    with r.at("outcomes"):
+        for i, raw in enumerate(r.sequence(config, "outcomes", required=True)):
+            with r.at(i):
+                o = r.mapping(raw, "an outcome")
+                if o is None:
+                    continue
+                r.only_keys(o, {"name", "conditions", "next"})
+                with r.at("conditions"):
+                    conds = conditions(r, o.get("conditions"), field_means_record=False)
+                outcomes.append({"name": api_name(r, o), "conditions": conds, "next": o.get("next")})
+    return {"outcomes": outcomes, "default": config.get("default")}

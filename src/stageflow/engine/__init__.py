@@ -1,0 +1,5 @@
+"""The engine: pure state transitions of a run. No I/O, no clock, no SQL, no HTTP."""
+
+from stageflow.engine.transitions import Decision, apply, new_run
+
+__all__ = ["Decision", "apply", "new_run"]

@@ -1,0 +1,1 @@
+"""Flow runtimes: Python flows (decorators), declarative autolaunched flows, screen flows."""

@@ -1,0 +1,51 @@
+"""Screen flows: checking the outputs a finished screen flow hands back to its step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from stageflow.definitions import references
+from stageflow.definitions.datatypes import literal_fits, type_name
+from stageflow.definitions.model import RecordUpdate, ScreenFlow
+from stageflow.errors import InvalidInput, Problem
+
+
+def check_outputs(flow: ScreenFlow, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Outputs as given, after checking names and types; every problem is reported."""
+    declared = {v.name: v for v in flow.outputs}
+    problems = []
+    for name, value in outputs.items():
+        var = declared.get(name)
+        if var is None:
+            known = ", ".join(sorted(declared)) or "none"
+            problems.append(Problem(f"screen flow {flow.name!r} has no output {name!r} (its outputs: {known})",
+                                    field=f"outputs.{name}"))  # fmt: skip
+        elif value is not None and not literal_fits(var.type, value):
+            problems.append(Problem(f"output {name!r} is {type_name(var.type)}, got {value!r}",
+                                    field=f"outputs.{name}"))  # fmt: skip
+    for var in flow.outputs:
+        if var.required and outputs.get(var.name) in (None, ""):
+            problems.append(Problem(f"output {var.name!r} is required", field=f"outputs.{var.name}"))
+    if problems:
+        raise InvalidInput(problems)
+    return dict(outputs)
+
+
+def record_updates(
+    flow: ScreenFlow, inputs: Mapping[str, Any], outputs: Mapping[str, Any]
+) -> list[tuple[RecordUpdate, str, dict[str, Any]]]:
+    """The record writes a finished screen flow makes: (update, record id, values)."""
+    variables: dict[str, Any] = dict(inputs)
+    for output, field_name in flow.assign.items():
+        if output in outputs:
+            variables[field_name] = outputs[output]
+    variables.update(outputs)
+
+    def resolve(path: references.Path) -> Any:
+        return variables.get(path[0])
+
+    return [
+        (u, str(references.resolve(u.id, resolve)), {k: references.resolve(v, resolve) for k, v in u.values.items()})
+        for u in flow.record_updates
+    ]

@@ -1,0 +1,121 @@
+"""Validate and deploy a folder of definitions: all or nothing, with every problem reported."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from stageflow.definitions.catalog import signature_of
+from stageflow.definitions.loader import Bundle, load_path
+from stageflow.definitions.model import Definition, FlowDef, Kind, ObjectDef, Orchestration, ScreenFlow
+from stageflow.definitions.project import Project, find
+from stageflow.definitions.source import load_yaml
+from stageflow.definitions.validate import Known, validate
+from stageflow.errors import DefinitionError, Problem
+from stageflow.flows.registry import Registry, import_modules
+from stageflow.services.runtime import Runtime, transaction
+from stageflow.store import definitions as store
+from stageflow.store.definitions import DeployedVersion
+
+KIND_OF: dict[type, Kind] = {
+    Orchestration: Kind.ORCHESTRATION,
+    ScreenFlow: Kind.SCREEN_FLOW,
+    FlowDef: Kind.FLOW,
+    ObjectDef: Kind.OBJECT,
+}
+
+
+@dataclass(frozen=True)
+class Deployed:
+    kind: str
+    name: str
+    version: int
+    changed: bool  # False: same content as the latest version, nothing new written
+
+
+def _prepare(path: Path, registry: Registry) -> tuple[Project, Bundle]:
+    project = find(path)
+    import_modules(project.root, project.modules)
+    return project, load_path(project.definitions)
+
+
+def _known(session: Session, registry: Registry, bundle: Bundle) -> Known:
+    flows = dict(registry.signatures())
+    objects: dict[str, ObjectDef] = {}
+    orchestrations = set()
+    for v in store.all_active(session):
+        d = store.parsed(session, v.id)
+        if isinstance(d, ScreenFlow | FlowDef):
+            flows.setdefault(d.name, signature_of(d))
+        elif isinstance(d, ObjectDef):
+            objects[d.name] = d
+        else:
+            orchestrations.add(d.name)
+    return Known(flows, objects, frozenset(orchestrations))
+
+
+def check(rt: Runtime, path: Path) -> list[Problem]:
+    """Every problem with the definitions at `path`, against what is deployed; writes nothing."""
+    _, bundle = _prepare(path, rt.registry)
+    with transaction(rt) as tx:
+        return validate(bundle, _known(tx.session, rt.registry, bundle))
+
+
+def content_hash(text: str) -> str:
+    data, _ = load_yaml(text, "")
+    canonical = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def deploy(rt: Runtime, path: Path, by: str, activate: bool = True) -> list[Deployed]:
+    project, bundle = _prepare(path, rt.registry)
+    with transaction(rt) as tx:
+        problems = validate(bundle, _known(tx.session, rt.registry, bundle))
+        if problems:
+            raise DefinitionError(problems)  # the transaction rolls back: nothing deployed
+        out = []
+        for source in bundle.sources:
+            out.append(_deploy_one(tx.session, source.definition, source.file, source.text, tx.now, by, activate))
+        if project.modules:
+            _remember_modules(tx.session, project)
+        return out
+
+
+def _deploy_one(
+    session: Session, d: Definition, file: str, text: str, now: Any, by: str, activate: bool
+) -> Deployed:
+    kind = KIND_OF[type(d)].value
+    digest = content_hash(text)
+    last = store.latest(session, kind, d.name)
+    if last is not None and last.content_hash == digest:
+        if activate and not last.active:
+            store.activate(session, kind, d.name, last.version)
+        return Deployed(kind, d.name, last.version, changed=False)
+    version = store.add_version(session, kind, d.name, digest, file, text, now, by, activate)
+    return Deployed(kind, d.name, version, changed=True)
+
+
+def _remember_modules(session: Session, project: Project) -> None:
+    projects: list[dict[str, Any]] = store.get_setting(session, "projects") or []
+    entry = {"root": str(project.root), "modules": list(project.modules)}
+    projects = [p for p in projects if p["root"] != entry["root"]] + [entry]
+    store.put_setting(session, "projects", projects)
+
+
+def versions(rt: Runtime, kind: str | None = None, name: str | None = None) -> list[DeployedVersion]:
+    with transaction(rt) as tx:
+        return store.versions(tx.session, kind, name)
+
+
+def set_active(rt: Runtime, kind: str, name: str, version: int | None) -> None:
+    """Activate `version` of a definition, or deactivate it when `version` is None."""
+    with transaction(rt) as tx:
+        if version is None:
+            store.deactivate(tx.session, kind, name)
+        elif not store.activate(tx.session, kind, name, version):
+            raise DefinitionError(Problem(f"{kind} {name!r} has no version {version}", field="version"))

@@ -1,0 +1,59 @@
+"""Applying events to a run with everything they cause in the same transaction: synchronous
+background flows and evaluation flows run here; asynchronous flows go to the outbox."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
+
+from stageflow.engine import apply
+from stageflow.engine.commands import Evaluate, LogEntry, RunFlow
+from stageflow.engine.events import Event
+from stageflow.engine.state import Run
+from stageflow.services import flow_exec
+from stageflow.services.runtime import Tx
+from stageflow.store import outbox
+from stageflow.store import records as records_store
+from stageflow.store import runs as runs_store
+
+RUN_FLOW = "run_flow"
+
+
+def drive(tx: Tx, run: Run, events: list[Event], *, new_definition_id: int | None = None) -> Run:
+    """Apply `events` and what follows from them; persist once. Returns the new snapshot.
+
+    A run not yet stored passes the id of its definition version in `new_definition_id`.
+    """
+    before = None if new_definition_id is not None else run
+    pending: deque[Event] = deque(events)
+    log: list[LogEntry] = []
+    while pending:
+        event = pending.popleft()
+        if run.record_id is not None and run.record_id in tx.changed_records:
+            run = replace(run, record=load_record(tx, run.record_id))
+        decision = apply(run, event, tx.now)
+        run = decision.run
+        log.extend(decision.log)
+        for command in decision.commands:
+            match command:
+                case RunFlow(is_async=False):
+                    pending.append(flow_exec.run_background(tx, run, command))
+                case RunFlow():
+                    outbox.enqueue(tx.session, RUN_FLOW, _key(command), _payload(command), tx.now, run.id)
+                case Evaluate():
+                    pending.append(flow_exec.evaluate(tx, run, command))
+    runs_store.save(tx.session, before, run, log, new_definition_id)
+    return run
+
+
+def _key(c: RunFlow) -> str:
+    return f"{RUN_FLOW}:{c.run_id}:{c.step}:{c.attempt}"
+
+
+def _payload(c: RunFlow) -> dict[str, object]:
+    return {"run_id": c.run_id, "step": c.step, "attempt": c.attempt, "flow": c.flow, "inputs": dict(c.inputs)}
+
+
+def load_record(tx: Tx, record_id: str) -> dict[str, object] | None:
+    row = records_store.get(tx.session, record_id)
+    return None if row is None else row.values()

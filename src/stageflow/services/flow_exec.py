@@ -1,0 +1,85 @@
+"""Running a step's flow or an evaluation flow inside the current transaction.
+
+Each flow runs in a savepoint: when it raises, its own writes are undone and the step fails
+with the message and traceback; what earlier steps wrote stays.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from stageflow.definitions.model import FlowDef
+from stageflow.engine.commands import Evaluate, RunFlow
+from stageflow.engine.events import (
+    EvaluationFailed,
+    EvaluationResult,
+    Event,
+    StepFailed,
+    StepFinished,
+)
+from stageflow.engine.state import ErrorInfo, Run
+from stageflow.flows.context import FlowContext, RunInfo
+from stageflow.flows.runtime import run_autolaunched, run_evaluation
+from stageflow.services.records import TxRecords
+from stageflow.services.runtime import Tx
+from stageflow.store import definitions as defs_store
+from stageflow.store import outbox
+
+
+def context(tx: Tx, run: Run | None, step: str | None = None, attempt: int = 0) -> FlowContext:
+    info = None
+    if run is not None:
+        info = RunInfo(run.id, run.name, run.orchestration.name, step, attempt, run.record_id, run.inputs)
+
+    def start(name: str, inputs: Mapping[str, Any], record: str | None) -> str:
+        from stageflow.services.runs import start_in  # runs drives flows; flows may start runs
+
+        return start_in(tx, name, inputs, record, by=f"flow:{run.name if run else 'none'}").id
+
+    def publish(run_id: str) -> None:
+        key = f"reevaluate:{run_id}:{tx.now.isoformat()}:{id(tx)}"
+        outbox.enqueue(tx.session, "reevaluate", key, {"run_id": run_id}, tx.now, run_id)
+
+    return FlowContext(records=TxRecords(tx), run=info, start=start, publish=publish)
+
+
+def _error(exc: BaseException) -> ErrorInfo:
+    return ErrorInfo(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
+def flow_definition(tx: Tx, name: str) -> FlowDef | None:
+    version = defs_store.active(tx.session, "flow", name)
+    if version is None:
+        return None
+    found = defs_store.parsed(tx.session, version.id)
+    return found if isinstance(found, FlowDef) else None
+
+
+def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
+    ctx = context(tx, run, command.step, command.attempt)
+    savepoint = tx.session.begin_nested()
+    try:
+        tx.rt.load_flow_modules(tx.session)
+        outputs = run_autolaunched(
+            command.flow, command.inputs, ctx, tx.rt.registry, lambda n: flow_definition(tx, n)
+        )
+    except Exception as exc:  # the user's flow failed: the step goes to Error, shown with its traceback
+        savepoint.rollback()
+        return StepFailed(command.step, command.attempt, _error(exc))
+    savepoint.commit()
+    return StepFinished(command.step, command.attempt, outputs, tuple(ctx.log.messages))
+
+
+def evaluate(tx: Tx, run: Run, command: Evaluate) -> Event:
+    ctx = context(tx, run)
+    savepoint = tx.session.begin_nested()
+    try:
+        tx.rt.load_flow_modules(tx.session)
+        value = run_evaluation(command.flow, command.inputs, ctx, tx.rt.registry)
+    except Exception as exc:  # reported as the criterion's failure: the run goes to Error
+        savepoint.rollback()
+        return EvaluationFailed(command.key, command.epoch, _error(exc))
+    savepoint.commit()
+    return EvaluationResult(command.key, command.epoch, value)

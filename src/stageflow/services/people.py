@@ -1,0 +1,73 @@
+"""Users, groups and queues (login and roles come with the people issue)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from stageflow.errors import InvalidInput, NotFound, Problem
+from stageflow.services.runtime import Runtime, transaction
+from stageflow.store import people as store
+from stageflow.store.people import Group, User
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.@-]*$")
+
+
+def _check_name(name: str, what: str) -> None:
+    if not _NAME.match(name):
+        raise InvalidInput(Problem(f"{name!r} is not a valid {what} name (letters, digits, _ . @ -)",
+                                   field="name"))  # fmt: skip
+
+
+def create_user(rt: Runtime, username: str, name: str | None = None, email: str | None = None) -> User:
+    _check_name(username, "user")
+    with transaction(rt) as tx:
+        if store.user(tx.session, username) is not None:
+            raise InvalidInput(Problem(f"user {username!r} exists already", field="username"))
+        store.add_user(tx.session, username, name or username, email or f"{username}@localhost", tx.now)
+        found = store.user(tx.session, username)
+        assert found is not None
+        return found
+
+
+def create_group(rt: Runtime, name: str, kind: str = "group", label: str | None = None,
+                 members: list[str] | None = None) -> Group:  # fmt: skip
+    _check_name(name, kind)
+    with transaction(rt) as tx:
+        if store.group(tx.session, name) is not None:
+            raise InvalidInput(Problem(f"a group or queue named {name!r} exists already", field="name"))
+        store.add_group(tx.session, name, kind, label or name.replace("_", " "), tx.now)
+        for username in members or []:
+            _add(tx.session, name, username)
+        found = store.group(tx.session, name)
+        assert found is not None
+        return found
+
+
+def _add(session: Session, group: str, username: str) -> None:
+    if store.user(session, username) is None:
+        raise NotFound(Problem(f"no user {username!r}", field="members"))
+    found = store.group(session, group)
+    if found is not None and username not in found.members:
+        store.add_member(session, group, username)
+
+
+def add_member(rt: Runtime, group: str, username: str) -> Group:
+    with transaction(rt) as tx:
+        if store.group(tx.session, group) is None:
+            raise NotFound(Problem(f"no group or queue {group!r}", field="group"))
+        _add(tx.session, group, username)
+        found = store.group(tx.session, group)
+        assert found is not None
+        return found
+
+
+def users(rt: Runtime) -> list[User]:
+    with transaction(rt) as tx:
+        return store.users(tx.session)
+
+
+def groups(rt: Runtime, kind: str) -> list[Group]:
+    with transaction(rt) as tx:
+        return store.groups(tx.session, kind)

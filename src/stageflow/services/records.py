@@ -1,0 +1,156 @@
+"""Records: create, read, update, delete, checked against the object's deployed schema."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from stageflow.definitions.datatypes import literal_fits, type_name
+from stageflow.definitions.model import DataType, ObjectDef
+from stageflow.errors import InvalidInput, NotFound, Problem
+from stageflow.ids import new_id
+from stageflow.services.runtime import Runtime, Tx, transaction
+from stageflow.store import definitions as defs_store
+from stageflow.store import records as store
+from stageflow.store.records import RecordRow
+
+SYSTEM_FIELDS = {"Id", "Name", "Object", "Owner", "CreatedBy", "CreatedDate", "LastModifiedBy", "LastModifiedDate"}
+
+
+def object_def(session: Session, obj: str) -> ObjectDef | None:
+    version = defs_store.active(session, "object", obj)
+    if version is None:
+        return None
+    found = defs_store.parsed(session, version.id)
+    return found if isinstance(found, ObjectDef) else None
+
+
+def check_values(schema: ObjectDef | None, obj: str, values: Mapping[str, Any], creating: bool) -> None:
+    """Refuse unknown fields, wrong types and values outside a picklist, naming each field."""
+    problems: list[Problem] = []
+    if schema is None:
+        raise InvalidInput(Problem(f"unknown object {obj!r}: deploy its `kind: object` definition first",
+                                   field="object"))  # fmt: skip
+    for name, value in values.items():
+        if name in ("Name", "Owner"):
+            continue
+        spec = schema.field_map.get(name)
+        if spec is None:
+            problems.append(Problem(f"{obj} has no field {name!r}", field=name))
+            continue
+        if value is None or value == "":
+            continue
+        if spec.type in (DataType.LOOKUP, DataType.USER):
+            ok = isinstance(value, str)
+        else:
+            ok = literal_fits(spec.type, value)
+        if not ok:
+            problems.append(Problem(f"{obj}.{name} is {type_name(spec.type)}, got {value!r}", field=name))
+        elif spec.choices and spec.type is DataType.MULTI_SELECT:
+            bad = [v for v in value if v not in spec.choices]
+            if bad:
+                problems.append(Problem(f"{bad[0]!r} is not a choice of {obj}.{name} "
+                                        f"({', '.join(spec.choices)})", field=name))  # fmt: skip
+        elif spec.choices and value not in spec.choices:
+            problems.append(Problem(f"{value!r} is not a choice of {obj}.{name} ({', '.join(spec.choices)})",
+                                    field=name))  # fmt: skip
+    if creating:
+        for spec in schema.fields:
+            if spec.required and values.get(spec.name) in (None, ""):
+                problems.append(Problem(f"{obj}.{spec.name} is required", field=spec.name))
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _name(obj: str, record_id: str, fields: Mapping[str, Any]) -> str:
+    for key in ("Name", "Subject", "Title"):
+        if fields.get(key):
+            return str(fields[key])
+    return f"{obj} {record_id}"
+
+
+def create_in(tx: Tx, obj: str, values: Mapping[str, Any], by: str) -> RecordRow:
+    check_values(object_def(tx.session, obj), obj, values, creating=True)
+    record_id = new_id()
+    fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
+    name = str(values.get("Name") or _name(obj, record_id, fields))
+    store.insert_record(tx.session, record_id, obj, name, values.get("Owner"), fields, tx.now, by)
+    row = store.get(tx.session, record_id)
+    assert row is not None
+    return row
+
+
+def update_in(tx: Tx, record_id: str, values: Mapping[str, Any], by: str) -> RecordRow:
+    row = store.get(tx.session, record_id)
+    if row is None:
+        raise NotFound(f"no record {record_id}")
+    check_values(object_def(tx.session, row.object), row.object, values, creating=False)
+    fields = {**row.fields, **{k: v for k, v in values.items() if k not in ("Name", "Owner")}}
+    name = str(values.get("Name") or (row.name if row.name != f"{row.object} {row.id}" else _name(row.object, row.id, fields)))
+    store.update_record(tx.session, record_id, name, fields, tx.now, by)
+    tx.changed_records.add(record_id)
+    updated = store.get(tx.session, record_id)
+    assert updated is not None
+    return updated
+
+
+class TxRecords:
+    """The records a flow sees: reads and writes inside the step's transaction."""
+
+    def __init__(self, tx: Tx, by: str = "system") -> None:
+        self.tx = tx
+        self.by = by
+
+    def get(self, object: str, id: str) -> dict[str, Any] | None:
+        row = store.get(self.tx.session, id)
+        if row is None or row.object != object:
+            return None
+        return row.values()
+
+    def create(self, object: str, values: Mapping[str, Any]) -> str:
+        return create_in(self.tx, object, values, self.by).id
+
+    def update(self, object: str, id: str, values: Mapping[str, Any]) -> None:
+        row = store.get(self.tx.session, id)
+        if row is None or row.object != object:
+            raise NotFound(f"no {object} record {id}")
+        update_in(self.tx, id, values, self.by)
+
+    def find(self, object: str, **equals: Any) -> list[dict[str, Any]]:
+        rows = [r.values() for r in store.find(self.tx.session, object, limit=None)]
+        return [r for r in rows if all(r.get(k) == v for k, v in equals.items())]
+
+
+# --- use cases --------------------------------------------------------------------------------
+
+
+def create(rt: Runtime, obj: str, values: Mapping[str, Any], by: str) -> RecordRow:
+    with transaction(rt) as tx:
+        return create_in(tx, obj, values, by)
+
+
+def update(rt: Runtime, record_id: str, values: Mapping[str, Any], by: str) -> RecordRow:
+    with transaction(rt) as tx:
+        return update_in(tx, record_id, values, by)
+
+
+def get(rt: Runtime, record_id: str) -> RecordRow:
+    with transaction(rt) as tx:
+        row = store.get(tx.session, record_id)
+    if row is None:
+        raise NotFound(f"no record {record_id}")
+    return row
+
+
+def delete(rt: Runtime, record_id: str) -> None:
+    with transaction(rt) as tx:
+        if store.get(tx.session, record_id) is None:
+            raise NotFound(f"no record {record_id}")
+        store.delete_record(tx.session, record_id)
+
+
+def find(rt: Runtime, obj: str, limit: int = 200) -> list[RecordRow]:
+    with transaction(rt) as tx:
+        return store.find(tx.session, obj, limit)

@@ -1,0 +1,142 @@
+"""Run use cases: start, look, cancel, suspend, resume, re-evaluate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from stageflow.definitions.datatypes import literal_fits, type_name
+from stageflow.definitions.model import Orchestration, OrchestrationType
+from stageflow.engine import new_run
+from stageflow.engine.events import CancelRun, Event, Reevaluate, ResumeRun, StartRun, SuspendRun
+from stageflow.engine.state import Run
+from stageflow.errors import InvalidInput, NotFound, Problem, StageflowError
+from stageflow.ids import new_id
+from stageflow.services.driver import drive, load_record
+from stageflow.services.runtime import MAX_NESTED_STARTS, Runtime, Tx, transaction
+from stageflow.services.views import RunView, run_view
+from stageflow.store import codec, outbox
+from stageflow.store import definitions as defs_store
+from stageflow.store import records as records_store
+from stageflow.store import runs as store
+from stageflow.store.runs import RunSummary
+
+
+def load(tx: Tx, run_id: str) -> Run:
+    """The run's snapshot, its row locked for this transaction, with its record's values."""
+    row = store.load_row(tx.session, run_id)
+    if row is None:
+        raise NotFound(f"no run {run_id}")
+    orchestration = defs_store.parsed(tx.session, row.definition_id)
+    assert isinstance(orchestration, Orchestration)
+    record = load_record(tx, row.record_id) if row.record_id else None
+    return codec.decode_run(row._mapping, orchestration, record)
+
+
+def _check_inputs(o: Orchestration, inputs: Mapping[str, Any]) -> dict[str, Any]:
+    declared = {v.name: v for v in o.inputs}
+    problems = []
+    for name, value in inputs.items():
+        var = declared.get(name)
+        if var is None:
+            known = ", ".join(declared) or "none"
+            problems.append(Problem(f"{o.name} has no input {name!r} (its inputs: {known})", field=f"inputs.{name}"))
+        elif value is not None and not literal_fits(var.type, value):
+            problems.append(Problem(f"input {name!r} is {type_name(var.type)}, got {value!r}", field=f"inputs.{name}"))
+    values = {v.name: v.default for v in o.inputs if v.default is not None}
+    values.update(inputs)
+    for var in o.inputs:
+        if var.required and values.get(var.name) in (None, ""):
+            problems.append(Problem(f"{o.name} requires input {var.name!r}", field=f"inputs.{var.name}"))
+    if problems:
+        raise InvalidInput(problems)
+    return values
+
+
+def start_in(
+    tx: Tx, name: str, inputs: Mapping[str, Any], record_id: str | None, by: str,
+    prior: Mapping[str, Any] | None = None,
+) -> Run:
+    """Start a run of the active version of orchestration `name` inside `tx`."""
+    if tx.depth >= MAX_NESTED_STARTS:
+        raise StageflowError(f"runs started from flows nest more than {MAX_NESTED_STARTS} deep: a loop?")
+    version = defs_store.active(tx.session, "orchestration", name)
+    if version is None:
+        raise NotFound(Problem(f"no active orchestration named {name!r}", field="name"))
+    o = defs_store.parsed(tx.session, version.id)
+    assert isinstance(o, Orchestration)
+    values = _check_inputs(o, inputs)
+    record = None
+    if record_id is not None:
+        row = records_store.get(tx.session, record_id)
+        if row is None:
+            raise NotFound(Problem(f"no record {record_id}", field="record"))
+        if o.trigger is not None and row.object != o.trigger.object:
+            raise InvalidInput(Problem(f"{name} runs on {o.trigger.object} records; {record_id} is a {row.object}",
+                                       field="record"))  # fmt: skip
+        record = row.values()
+    elif o.type is OrchestrationType.RECORD_TRIGGERED:
+        raise InvalidInput(Problem(f"{name} is record-triggered: name the record it runs for", field="record"))
+    run_id = new_id()
+    label = f"{o.label}: {record['Name']}" if record else f"{o.label} {tx.now:%Y-%m-%d %H:%M:%S}"
+    run = new_run(
+        run_id=run_id, name=label, orchestration=o, version=version.version, now=tx.now, by=by,
+        inputs=values, record_id=record_id, record=record, prior=prior,
+    )  # fmt: skip
+    tx.depth += 1
+    try:
+        return drive(tx, run, [StartRun(by)], new_definition_id=version.id)
+    finally:
+        tx.depth -= 1
+
+
+def start(rt: Runtime, name: str, inputs: Mapping[str, Any] | None, record_id: str | None, by: str) -> RunView:
+    with transaction(rt) as tx:
+        run = start_in(tx, name, inputs or {}, record_id, by)
+        return run_view(run, store.log_of(tx.session, run.id))
+
+
+def _act(rt: Runtime, run_id: str, event: Event) -> RunView:
+    with transaction(rt) as tx:
+        run = drive(tx, load(tx, run_id), [event])
+        if isinstance(event, ResumeRun):
+            outbox.unpark(tx.session, run.id, tx.now)
+        return run_view(run, store.log_of(tx.session, run.id))
+
+
+def cancel(rt: Runtime, run_id: str, by: str) -> RunView:
+    return _act(rt, run_id, CancelRun(by))
+
+
+def suspend(rt: Runtime, run_id: str, by: str) -> RunView:
+    return _act(rt, run_id, SuspendRun(by))
+
+
+def resume(rt: Runtime, run_id: str, by: str) -> RunView:
+    return _act(rt, run_id, ResumeRun(by))
+
+
+def reevaluate(rt: Runtime, run_id: str, by: str, reason: str = "re-evaluation requested") -> RunView:
+    return _act(rt, run_id, Reevaluate(by, reason))
+
+
+def get(rt: Runtime, run_id: str) -> RunView:
+    with transaction(rt) as tx:
+        row = store.load_row(tx.session, run_id, lock=False)
+        if row is None:
+            raise NotFound(f"no run {run_id}")
+        orchestration = defs_store.parsed(tx.session, row.definition_id)
+        assert isinstance(orchestration, Orchestration)
+        run = codec.decode_run(row._mapping, orchestration, None)
+        return run_view(run, store.log_of(tx.session, run_id))
+
+
+def find(rt: Runtime, **filters: Any) -> list[RunSummary]:
+    with transaction(rt) as tx:
+        return store.list_runs(tx.session, **filters)
+
+
+def resolve_id(rt: Runtime, prefix: str) -> str:
+    """A full run id from a unique prefix (what people type in a terminal)."""
+    with transaction(rt) as tx:
+        return store.resolve_prefix(tx.session, prefix)

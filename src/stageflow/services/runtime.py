@@ -1,0 +1,61 @@
+"""What every use case needs (database, flow registry, clock), and the one place a
+transaction begins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from stageflow import clock
+from stageflow.flows.registry import REGISTRY, Registry, import_modules
+from stageflow.store import definitions as defs_store
+
+MAX_NESTED_STARTS = 20
+
+
+@dataclass
+class Runtime:
+    engine: Engine
+    registry: Registry = REGISTRY
+    now: Callable[[], datetime] = clock.now
+    embedded_worker: bool = True  # front doors drain the outbox themselves (SQLite default)
+    _sessions: sessionmaker[Session] = field(init=False)
+    _modules_loaded: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def load_flow_modules(self, session: Session) -> None:
+        """Import the flow modules recorded by deploys (once per process)."""
+        projects: list[dict[str, Any]] = defs_store.get_setting(session, "projects") or []
+        for project in projects:
+            key = f"{project['root']}::{','.join(project['modules'])}"
+            if key not in self._modules_loaded:
+                import_modules(project["root"], project["modules"])
+                self._modules_loaded.add(key)
+
+
+@dataclass
+class Tx:
+    """One unit of work: a session inside a transaction, and the time it began."""
+
+    rt: Runtime
+    session: Session
+    now: datetime
+    depth: int = 0  # runs started from flows inside this transaction, nested
+    changed_records: set[str] = field(default_factory=set)
+
+
+@contextmanager
+def transaction(rt: Runtime) -> Iterator[Tx]:
+    with rt.session() as session, session.begin():
+        yield Tx(rt, session, rt.now())

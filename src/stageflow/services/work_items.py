@@ -1,0 +1,102 @@
+"""Work item use cases: list, complete with outputs, reassign."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from stageflow.definitions.model import AssigneeKind, ScreenFlow
+from stageflow.engine.events import CompleteWorkItem, ReassignWorkItem
+from stageflow.engine.state import Principal
+from stageflow.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from stageflow.flows.screen import check_outputs, record_updates
+from stageflow.services import records as records_service
+from stageflow.services.driver import drive
+from stageflow.services.runs import load
+from stageflow.services.runtime import Runtime, Tx, transaction
+from stageflow.services.views import RunView, run_view
+from stageflow.store import definitions as defs_store
+from stageflow.store import people
+from stageflow.store import runs as runs_store
+from stageflow.store import work_items as store
+from stageflow.store.work_items import WorkItemRow
+
+
+def _item(tx: Tx, item_id: str) -> WorkItemRow:
+    row = store.get(tx.session, item_id)
+    if row is None:
+        raise NotFound(Problem(f"no work item {item_id}", field="work_item"))
+    return row
+
+
+def can_work_on(session: Session, username: str, row: WorkItemRow) -> bool:
+    if row.assignee_kind == AssigneeKind.USER.value:
+        return row.assignee == username
+    return (row.assignee_kind, row.assignee) in people.memberships_of(session, username)
+
+
+def screen_flow(session: Session, name: str) -> ScreenFlow:
+    version = defs_store.active(session, "screen_flow", name)
+    if version is None:
+        raise NotFound(f"screen flow {name!r} is not deployed (or not active)")
+    found = defs_store.parsed(session, version.id)
+    assert isinstance(found, ScreenFlow)
+    return found
+
+
+def complete(rt: Runtime, item_id: str, user: str, outputs: Mapping[str, Any] | None = None) -> RunView:
+    """The assignee (or a member of its group or queue) finishes the screen flow."""
+    with transaction(rt) as tx:
+        row = _item(tx, item_id)
+        if people.user(tx.session, user) is None:
+            raise NotFound(Problem(f"no user {user!r}", field="user"))
+        if not can_work_on(tx.session, user, row):
+            raise PermissionDenied(f"work item {item_id} is assigned to {row.assigned_to}; "
+                                   f"{user} is not that user nor one of its members")  # fmt: skip
+        run = load(tx, row.run_id)
+        item = run.work_items[item_id]
+        flow = screen_flow(tx.session, item.flow)
+        values = check_outputs(flow, outputs or {})
+        for _update, record_id, fields in record_updates(flow, item.inputs, values):
+            records_service.update_in(tx, record_id, fields, user)
+        run = drive(tx, run, [CompleteWorkItem(item_id, user, values)])
+        return run_view(run, runs_store.log_of(tx.session, run.id))
+
+
+def reassign(rt: Runtime, item_id: str, to: str, by: str) -> RunView:
+    try:
+        principal = Principal.parse(to)
+    except ValueError as exc:
+        raise InvalidInput(Problem(str(exc), field="to")) from None
+    with transaction(rt) as tx:
+        _check_principal(tx.session, principal)
+        row = _item(tx, item_id)
+        run = drive(tx, load(tx, row.run_id), [ReassignWorkItem(item_id, principal, by)])
+        return run_view(run, runs_store.log_of(tx.session, run.id))
+
+
+def _check_principal(session: Session, p: Principal) -> None:
+    if p.kind is AssigneeKind.USER:
+        if people.user(session, p.name) is None:
+            raise NotFound(Problem(f"no user {p.name!r}", field="to"))
+        return
+    g = people.group(session, p.name)
+    if g is None or g.kind != p.kind.value:
+        raise NotFound(Problem(f"no {p.kind.value} {p.name!r}", field="to"))
+
+
+def inbox(rt: Runtime, user: str, status: str | None = "Assigned", limit: int = 50) -> list[WorkItemRow]:
+    with transaction(rt) as tx:
+        return store.inbox(tx.session, user, people.memberships_of(tx.session, user), status, limit)
+
+
+def search(rt: Runtime, **filters: Any) -> list[WorkItemRow]:
+    with transaction(rt) as tx:
+        return store.search(tx.session, **filters)
+
+
+def get(rt: Runtime, item_id: str) -> WorkItemRow:
+    with transaction(rt) as tx:
+        return _item(tx, item_id)

@@ -1,0 +1,123 @@
+"""Deployed definitions: every version kept, one active per (kind, name)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from stageflow.definitions.loader import load_one
+from stageflow.definitions.model import Definition
+from stageflow.store import tables as t
+
+
+@dataclass(frozen=True)
+class DeployedVersion:
+    id: int
+    kind: str
+    name: str
+    version: int
+    active: bool
+    content_hash: str
+    source_file: str
+    deployed_at: datetime
+    deployed_by: str
+
+
+_parsed: dict[int, Definition] = {}  # versions never change once written
+
+
+def parsed(session: Session, definition_id: int) -> Definition:
+    found = _parsed.get(definition_id)
+    if found is None:
+        row = session.execute(
+            select(t.definitions.c.source_file, t.definitions.c.source_text).where(
+                t.definitions.c.id == definition_id
+            )
+        ).one()
+        found = _parsed[definition_id] = load_one(row.source_text, row.source_file)
+    return found
+
+
+def _versions_stmt() -> Any:
+    c = t.definitions.c
+    return select(
+        c.id, c.kind, c.name, c.version, c.active, c.content_hash, c.source_file, c.deployed_at,
+        c.deployed_by,
+    )  # fmt: skip
+
+
+def versions(session: Session, kind: str | None = None, name: str | None = None) -> list[DeployedVersion]:
+    c = t.definitions.c
+    stmt = _versions_stmt().order_by(c.kind, c.name, c.version)
+    if kind:
+        stmt = stmt.where(c.kind == kind)
+    if name:
+        stmt = stmt.where(c.name == name)
+    return [DeployedVersion(**r._mapping) for r in session.execute(stmt)]
+
+
+def active(session: Session, kind: str, name: str) -> DeployedVersion | None:
+    c = t.definitions.c
+    stmt = _versions_stmt().where(c.kind == kind, c.name == name, c.active.is_(True))
+    row = session.execute(stmt).first()
+    return None if row is None else DeployedVersion(**row._mapping)
+
+
+def all_active(session: Session, kind: str | None = None) -> list[DeployedVersion]:
+    c = t.definitions.c
+    stmt = _versions_stmt().where(c.active.is_(True)).order_by(c.kind, c.name)
+    if kind:
+        stmt = stmt.where(c.kind == kind)
+    return [DeployedVersion(**r._mapping) for r in session.execute(stmt)]
+
+
+def latest(session: Session, kind: str, name: str) -> DeployedVersion | None:
+    found = versions(session, kind, name)
+    return found[-1] if found else None
+
+
+def add_version(
+    session: Session, kind: str, name: str, content_hash: str, source_file: str, source_text: str,
+    now: datetime, by: str, activate: bool,
+) -> int:
+    last = latest(session, kind, name)
+    number = 1 if last is None else last.version + 1
+    if activate:
+        deactivate(session, kind, name)
+    result = session.execute(
+        insert(t.definitions).values(
+            kind=kind, name=name, version=number, active=activate, content_hash=content_hash,
+            source_file=source_file, source_text=source_text, deployed_at=now, deployed_by=by,
+        )  # fmt: skip
+    )
+    return number if result is not None else number
+
+
+def deactivate(session: Session, kind: str, name: str) -> None:
+    c = t.definitions.c
+    session.execute(update(t.definitions).where(c.kind == kind, c.name == name).values(active=False))
+
+
+def activate(session: Session, kind: str, name: str, version: int) -> bool:
+    c = t.definitions.c
+    deactivate(session, kind, name)
+    result = session.execute(
+        update(t.definitions).where(c.kind == kind, c.name == name, c.version == version).values(active=True)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def get_setting(session: Session, key: str) -> Any:
+    row = session.execute(select(t.settings.c.value).where(t.settings.c.key == key)).first()
+    return None if row is None else row[0]
+
+
+def put_setting(session: Session, key: str, value: Any) -> None:
+    if get_setting(session, key) is None:
+        session.execute(insert(t.settings).values(key=key, value=value))
+    else:
+        session.execute(update(t.settings).where(t.settings.c.key == key).values(value=value))

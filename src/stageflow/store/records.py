@@ -1,0 +1,77 @@
+"""Records: one table, typed system columns, field values as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from stageflow.store import tables as t
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    id: str
+    object: str
+    name: str
+    owner: str | None
+    fields: dict[str, Any]
+    created_at: datetime
+    created_by: str
+    modified_at: datetime
+    modified_by: str
+
+    def values(self) -> dict[str, Any]:
+        """Field values plus the system fields that references may name."""
+        return {
+            **self.fields,
+            "Id": self.id,
+            "Name": self.name,
+            "Object": self.object,
+            "Owner": self.owner,
+            "CreatedBy": self.created_by,
+            "CreatedDate": self.created_at.isoformat(),
+            "LastModifiedBy": self.modified_by,
+            "LastModifiedDate": self.modified_at.isoformat(),
+        }
+
+
+def get(session: Session, record_id: str) -> RecordRow | None:
+    row = session.execute(select(t.records).where(t.records.c.id == record_id)).first()
+    return None if row is None else RecordRow(**row._mapping)
+
+
+def insert_record(
+    session: Session, record_id: str, obj: str, name: str, owner: str | None,
+    fields: Mapping[str, Any], now: datetime, by: str,
+) -> None:
+    session.execute(
+        insert(t.records).values(
+            id=record_id, object=obj, name=name, owner=owner, fields=dict(fields),
+            created_at=now, created_by=by, modified_at=now, modified_by=by,
+        )  # fmt: skip
+    )
+
+
+def update_record(
+    session: Session, record_id: str, name: str, fields: Mapping[str, Any], now: datetime, by: str
+) -> None:
+    session.execute(
+        update(t.records)
+        .where(t.records.c.id == record_id)
+        .values(name=name, fields=dict(fields), modified_at=now, modified_by=by)
+    )
+
+
+def delete_record(session: Session, record_id: str) -> None:
+    session.execute(delete(t.records).where(t.records.c.id == record_id))
+
+
+def find(session: Session, obj: str, limit: int | None = 200) -> list[RecordRow]:
+    c = t.records.c
+    stmt = select(t.records).where(c.object == obj).order_by(c.created_at.desc()).limit(limit)
+    return [RecordRow(**r._mapping) for r in session.execute(stmt)]

@@ -1,0 +1,187 @@
+"""Runs, their work item projection and their log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.orm import Session
+
+from stageflow.engine.commands import LogEntry
+from stageflow.engine.state import Run, WorkItem
+from stageflow.errors import InvalidInput, NotFound
+from stageflow.store import tables as t
+from stageflow.store.codec import encode_state
+
+
+def insert_run(session: Session, run: Run, definition_id: int) -> None:
+    session.execute(
+        insert(t.runs).values(
+            id=run.id,
+            name=run.name,
+            orchestration=run.orchestration.name,
+            definition_id=definition_id,
+            version=run.version,
+            status=run.status.value,
+            current_stage=run.current,
+            record_id=run.record_id,
+            state=encode_state(run),
+            created_at=run.created_at,
+            created_by=run.created_by,
+            modified_at=run.modified_at,
+            modified_by=run.modified_by,
+        )
+    )
+
+
+def load_row(session: Session, run_id: str, lock: bool = True) -> Row[Any] | None:
+    """The run's row; `lock` takes its row lock (one writer per run) where the database has them."""
+    stmt = select(t.runs).where(t.runs.c.id == run_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.execute(stmt).first()
+
+
+def save(
+    session: Session, before: Run | None, after: Run, log: Sequence[LogEntry], definition_id: int | None = None
+) -> None:
+    """Write the new snapshot, the changed work items and the log lines, in the caller's tx.
+
+    A new run (`before` is None) is inserted with its definition's id.
+    """
+    if before is None:
+        assert definition_id is not None
+        insert_run(session, after, definition_id)
+    else:
+        session.execute(
+            update(t.runs)
+            .where(t.runs.c.id == after.id)
+            .values(
+                status=after.status.value,
+                current_stage=after.current,
+                state=encode_state(after),
+                modified_at=after.modified_at,
+                modified_by=after.modified_by,
+            )
+        )
+    _save_items(session, before, after)
+    if log:
+        session.execute(insert(t.run_log), [_log_row(after.id, e) for e in log])
+
+
+def _save_items(session: Session, before: Run | None, after: Run) -> None:
+    old = before.work_items if before is not None else {}
+    new_rows, changed = [], []
+    for item_id, item in after.work_items.items():
+        prev = old.get(item_id)
+        if prev is None:
+            new_rows.append(_item_row(after, item))
+        elif prev != item:
+            changed.append(item)
+    if new_rows:
+        session.execute(insert(t.work_items), new_rows)
+    for item in changed:
+        row = _item_row(after, item)
+        del row["id"]
+        session.execute(update(t.work_items).where(t.work_items.c.id == item.id).values(**row))
+
+
+def _item_row(run: Run, w: WorkItem) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "run_id": run.id,
+        "step": w.step,
+        "name": w.name,
+        "status": w.status.value,
+        "assignee_kind": w.assignee.kind.value,
+        "assignee": w.assignee.name,
+        "record_id": w.record_id,
+        "orchestration": run.orchestration.name,
+        "created_at": w.created_at,
+        "modified_at": w.modified_at,
+        "modified_by": w.modified_by,
+        "completed_by": w.completed_by,
+        "completed_at": w.completed_at,
+    }
+
+
+def _log_row(run_id: str, e: LogEntry) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "at": e.at,
+        "actor": e.actor,
+        "object_type": e.object_type,
+        "object_name": e.object_name,
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "detail": e.detail,
+    }
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: str
+    name: str
+    orchestration: str
+    version: int
+    status: str
+    current_stage: str | None
+    record_id: str | None
+    created_at: datetime
+    created_by: str
+    modified_at: datetime
+    modified_by: str
+
+
+def list_runs(
+    session: Session,
+    *,
+    status: str | None = None,
+    orchestration: str | None = None,
+    record_id: str | None = None,
+    limit: int = 50,
+) -> list[RunSummary]:
+    c = t.runs.c
+    stmt = select(
+        c.id, c.name, c.orchestration, c.version, c.status, c.current_stage, c.record_id,
+        c.created_at, c.created_by, c.modified_at, c.modified_by,
+    ).order_by(c.created_at.desc(), c.id.desc()).limit(limit)  # fmt: skip
+    if status:
+        stmt = stmt.where(c.status == status)
+    if orchestration:
+        stmt = stmt.where(c.orchestration == orchestration)
+    if record_id:
+        stmt = stmt.where(c.record_id == record_id)
+    return [RunSummary(**row._mapping) for row in session.execute(stmt)]
+
+
+def log_of(session: Session, run_id: str) -> list[LogEntry]:
+    c = t.run_log.c
+    rows = session.execute(select(t.run_log).where(c.run_id == run_id).order_by(c.id))
+    return [
+        LogEntry(r.at, r.actor, r.object_type, r.object_name, r.from_status, r.to_status, r.detail)
+        for r in rows
+    ]
+
+
+def run_ids_for_record(session: Session, record_id: str, statuses: Sequence[str]) -> list[str]:
+    c = t.runs.c
+    stmt = select(c.id).where(c.record_id == record_id, c.status.in_(statuses))
+    return list(session.execute(stmt).scalars())
+
+
+def state_of(row: Row[Any]) -> Mapping[str, Any]:
+    return row._mapping
+
+
+def resolve_prefix(session: Session, prefix: str) -> str:
+    c = t.runs.c
+    found = list(session.execute(select(c.id).where(c.id.startswith(prefix, autoescape=True)).limit(2)).scalars())
+    if not found:
+        raise NotFound(f"no run {prefix}")
+    if len(found) > 1:
+        raise InvalidInput(f"{prefix!r} matches more than one run; give more characters")
+    return str(found[0])

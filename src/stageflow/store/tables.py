@@ -1,0 +1,197 @@
+"""The schema's one source of truth; Alembic's head must match it (tested on both dialects)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every dialect."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use stageflow.clock")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+naming = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=naming)
+
+definitions = Table(
+    "definitions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("active", Boolean, nullable=False, default=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("source_file", String(500), nullable=False),
+    Column("source_text", Text, nullable=False),
+    Column("deployed_at", UTCDateTime, nullable=False),
+    Column("deployed_by", String(150), nullable=False),
+    UniqueConstraint("kind", "name", "version"),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("orchestration", String(80), nullable=False),
+    Column("definition_id", Integer, ForeignKey("definitions.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("current_stage", String(80)),
+    Column("record_id", String(40)),
+    Column("state", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(150), nullable=False),
+    Column("modified_at", UTCDateTime, nullable=False),
+    Column("modified_by", String(150), nullable=False),
+    Index(None, "status", "created_at"),
+    Index(None, "created_at"),
+    Index(None, "record_id"),
+    Index(None, "orchestration", "created_at"),
+)
+
+work_items = Table(
+    "work_items",
+    metadata,
+    Column("id", String(60), primary_key=True),
+    Column("run_id", String(40), ForeignKey("runs.id"), nullable=False),
+    Column("step", String(80), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("assignee_kind", String(10), nullable=False),
+    Column("assignee", String(150), nullable=False),
+    Column("record_id", String(40)),
+    Column("orchestration", String(80), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("modified_at", UTCDateTime, nullable=False),
+    Column("modified_by", String(150), nullable=False),
+    Column("completed_by", String(150)),
+    Column("completed_at", UTCDateTime),
+    Index(None, "assignee_kind", "assignee", "status", "created_at"),
+    Index(None, "status", "created_at"),
+    Index(None, "record_id", "status"),
+    Index(None, "run_id"),
+)
+
+run_log = Table(
+    "run_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), ForeignKey("runs.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(150), nullable=False),
+    Column("object_type", String(20), nullable=False),
+    Column("object_name", String(255), nullable=False),
+    Column("from_status", String(20)),
+    Column("to_status", String(20)),
+    Column("detail", Text, nullable=False, default=""),
+    Index(None, "run_id", "id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(30), nullable=False),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("run_id", String(40)),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("available_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime),
+    Column("last_error", Text),
+    Index(None, "status", "available_at"),
+    Index(None, "run_id"),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("object", String(80), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("owner", String(150)),
+    Column("fields", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(150), nullable=False),
+    Column("modified_at", UTCDateTime, nullable=False),
+    Column("modified_by", String(150), nullable=False),
+    Index(None, "object", "created_at"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("email", String(255), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("kind", String(10), nullable=False),  # group | queue
+    Column("label", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("group_name", String(80), ForeignKey("groups.name"), primary_key=True),
+    Column("username", String(150), ForeignKey("users.username"), primary_key=True),
+    Index(None, "username"),
+)

@@ -1,0 +1,74 @@
+"""Named queries over the work item projection (the lists people look at)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from stageflow.store import tables as t
+
+
+@dataclass(frozen=True)
+class WorkItemRow:
+    id: str
+    run_id: str
+    step: str
+    name: str
+    status: str
+    assignee_kind: str
+    assignee: str
+    record_id: str | None
+    orchestration: str
+    created_at: datetime
+    modified_at: datetime
+    modified_by: str
+    completed_by: str | None
+    completed_at: datetime | None
+
+    @property
+    def assigned_to(self) -> str:
+        return f"{self.assignee_kind}:{self.assignee}"
+
+
+def _rows(session: Session, stmt: Any) -> list[WorkItemRow]:
+    return [WorkItemRow(**r._mapping) for r in session.execute(stmt)]
+
+
+def get(session: Session, item_id: str) -> WorkItemRow | None:
+    rows = _rows(session, select(t.work_items).where(t.work_items.c.id == item_id))
+    return rows[0] if rows else None
+
+
+def inbox(
+    session: Session, username: str, groups: list[tuple[str, str]], status: str | None = "Assigned",
+    limit: int = 50,
+) -> list[WorkItemRow]:
+    """Work items of a user: assigned to them, or to a group or queue they belong to."""
+    c = t.work_items.c
+    mine = [and_(c.assignee_kind == "user", c.assignee == username)]
+    mine += [and_(c.assignee_kind == kind, c.assignee == name) for kind, name in groups]
+    stmt = select(t.work_items).where(or_(*mine)).order_by(c.created_at.desc(), c.id).limit(limit)
+    if status:
+        stmt = stmt.where(c.status == status)
+    return _rows(session, stmt)
+
+
+def search(
+    session: Session, *, status: str | None = None, run_id: str | None = None,
+    record_id: str | None = None, orchestration: str | None = None, limit: int = 50,
+) -> list[WorkItemRow]:
+    c = t.work_items.c
+    stmt = select(t.work_items).order_by(c.created_at.desc(), c.id).limit(limit)
+    if status:
+        stmt = stmt.where(c.status == status)
+    if run_id:
+        stmt = stmt.where(c.run_id == run_id)
+    if record_id:
+        stmt = stmt.where(c.record_id == record_id)
+    if orchestration:
+        stmt = stmt.where(c.orchestration == orchestration)
+    return _rows(session, stmt)

@@ -1,0 +1,1 @@
+"""The worker: carries out outbox messages (asynchronous steps, published events)."""
