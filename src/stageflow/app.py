@@ -52,10 +52,14 @@ class People:
     def create_user(self, username: str, name: str | None = None, email: str | None = None) -> User:
         return people.create_user(self._rt, username, name, email)
 
-    def create_group(self, name: str, members: list[str] | None = None, label: str | None = None) -> Group:
+    def create_group(
+        self, name: str, members: list[str] | None = None, label: str | None = None
+    ) -> Group:
         return people.create_group(self._rt, name, "group", label, members)
 
-    def create_queue(self, name: str, members: list[str] | None = None, label: str | None = None) -> Group:
+    def create_queue(
+        self, name: str, members: list[str] | None = None, label: str | None = None
+    ) -> Group:
         return people.create_group(self._rt, name, "queue", label, members)
 
     def add_member(self, group: str, username: str) -> Group:
@@ -91,14 +95,26 @@ class App:
         deployments.set_active(self.rt, kind, name, None)
 
     # runs
-    def start(self, name: str, inputs: Mapping[str, Any] | None = None, record: str | None = None,
-              by: str = "system") -> RunView:  # fmt: skip
+    def start(
+        self,
+        name: str,
+        inputs: Mapping[str, Any] | None = None,
+        record: str | None = None,
+        by: str = "system",
+    ) -> RunView:
         view = runs.start(self.rt, name, inputs, record, by)
         return self._after(view)
 
-    def runs(self, status: str | None = None, orchestration: str | None = None, record: str | None = None,
-             limit: int = 50) -> list[RunSummary]:  # fmt: skip
-        return runs.find(self.rt, status=status, orchestration=orchestration, record_id=record, limit=limit)
+    def runs(
+        self,
+        status: str | None = None,
+        orchestration: str | None = None,
+        record: str | None = None,
+        limit: int = 50,
+    ) -> list[RunSummary]:
+        return runs.find(
+            self.rt, status=status, orchestration=orchestration, record_id=record, limit=limit
+        )
 
     def run(self, id: str) -> RunView:
         return runs.get(self.rt, runs.resolve_id(self.rt, id))
@@ -116,8 +132,14 @@ class App:
         return self._after(runs.reevaluate(self.rt, runs.resolve_id(self.rt, id), by))
 
     # work items
-    def work_items(self, user: str | None = None, status: str | None = "Assigned", run: str | None = None,
-                   record: str | None = None, limit: int = 50) -> list[WorkItemRow]:  # fmt: skip
+    def work_items(
+        self,
+        user: str | None = None,
+        status: str | None = "Assigned",
+        run: str | None = None,
+        record: str | None = None,
+        limit: int = 50,
+    ) -> list[WorkItemRow]:
         if user is not None:
             return work_items.inbox(self.rt, user, status, limit)
         return work_items.search(self.rt, status=status, run_id=run, record_id=record, limit=limit)
@@ -125,7 +147,9 @@ class App:
     def work_item(self, id: str) -> WorkItemRow:
         return work_items.get(self.rt, id)
 
-    def complete_work_item(self, id: str, user: str, outputs: Mapping[str, Any] | None = None) -> RunView:
+    def complete_work_item(
+        self, id: str, user: str, outputs: Mapping[str, Any] | None = None
+    ) -> RunView:
         return self._after(work_items.complete(self.rt, id, user, outputs))
 
     def reassign_work_item(self, id: str, to: str, by: str = "system") -> RunView:
@@ -145,8 +169,13 @@ class App:
         self.rt.engine.dispose()
 
 
-def connect(url: str | None = None, *, upgrade: bool = True, registry: Registry | None = None,
-            embedded_worker: bool | None = None) -> App:  # fmt: skip
+def connect(
+    url: str | None = None,
+    *,
+    upgrade: bool = True,
+    registry: Registry | None = None,
+    embedded_worker: bool | None = None,
+) -> App:
     """Open a stageflow database (default ./stageflow.db, or STAGEFLOW_DATABASE_URL).
 
     `upgrade` brings the schema to the current version first. `embedded_worker` (default: on

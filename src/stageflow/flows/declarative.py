@@ -18,7 +18,9 @@ class FlowRuntimeError(StageflowError):
 
 
 def interpret(definition: FlowDef, inputs: Mapping[str, Any], ctx: FlowContext) -> dict[str, Any]:
-    variables: dict[str, Any] = {v.name: v.default for v in [*definition.inputs, *definition.outputs]}
+    variables: dict[str, Any] = {
+        v.name: v.default for v in [*definition.inputs, *definition.outputs]
+    }
     variables.update(inputs)
     for v in definition.inputs:
         if v.required and variables.get(v.name) is None:
@@ -28,7 +30,9 @@ def interpret(definition: FlowDef, inputs: Mapping[str, Any], ctx: FlowContext) 
     while 0 <= i < len(definition.elements):
         ran += 1
         if ran > MAX_ELEMENTS_RUN:
-            raise FlowRuntimeError(f"flow {definition.name!r} ran {MAX_ELEMENTS_RUN} elements: a loop?")
+            raise FlowRuntimeError(
+                f"flow {definition.name!r} ran {MAX_ELEMENTS_RUN} elements: a loop?"
+            )
         element = definition.elements[i]
         target = _run(element, variables, ctx) or element.next
         if target == "end":
@@ -48,6 +52,7 @@ def _resolver(variables: dict[str, Any]) -> references.Resolver:
 
 
 def _run(e: FlowElement, variables: dict[str, Any], ctx: FlowContext) -> str | None:
+    """Run one element; returns the element to jump to, if it says."""
     resolve = _resolver(variables)
     cfg = e.config
 
@@ -61,21 +66,29 @@ def _run(e: FlowElement, variables: dict[str, Any], ctx: FlowContext) -> str | N
         case ElementKind.ASSIGNMENT:
             variables.update({k: references.resolve(v, resolve) for k, v in cfg.items()})
         case ElementKind.DECISION:
-            for outcome in cfg["outcomes"]:
-                if conditions.holds(outcome["conditions"], resolve):
-                    return outcome.get("next")
-            return cfg.get("default")  # type: ignore[no-any-return]
+            return _decide(cfg, resolve)
         case ElementKind.GET_RECORD:
             variables[cfg["into"]] = ctx.records.get(cfg["object"], str(value("id")))
         case ElementKind.CREATE_RECORD:
-            new_id = ctx.records.create(cfg["object"], values("values"))
-            if cfg.get("into"):
-                variables[cfg["into"]] = new_id
+            _into(variables, cfg, ctx.records.create(cfg["object"], values("values")))
         case ElementKind.UPDATE_RECORD:
             ctx.records.update(cfg["object"], str(value("id")), values("values"))
         case ElementKind.START_ORCHESTRATION:
             record = value("record")
-            run_id = ctx.start_orchestration(cfg["name"], values("inputs"), None if record is None else str(record))
-            if cfg.get("into"):
-                variables[cfg["into"]] = run_id
+            run_id = ctx.start_orchestration(
+                cfg["name"], values("inputs"), None if record is None else str(record)
+            )
+            _into(variables, cfg, run_id)
     return None
+
+
+def _decide(cfg: Mapping[str, Any], resolve: references.Resolver) -> str | None:
+    for outcome in cfg["outcomes"]:
+        if conditions.holds(outcome["conditions"], resolve):
+            return outcome.get("next")  # type: ignore[no-any-return]
+    return cfg.get("default")
+
+
+def _into(variables: dict[str, Any], cfg: Mapping[str, Any], value: Any) -> None:
+    if cfg.get("into"):
+        variables[cfg["into"]] = value

@@ -48,9 +48,12 @@ class Registry:
     def add(self, flow: PythonFlow) -> None:
         old = self._flows.get(flow.name)
         if old is not None and _origin(old.func) != _origin(flow.func):
-            raise ConfigurationError(Problem(
-                f"two Python flows are named {flow.name!r}: {_origin(old.func)} and {_origin(flow.func)}"
-            ))  # fmt: skip
+            raise ConfigurationError(
+                Problem(
+                    f"two Python flows are named {flow.name!r}: "
+                    f"{_origin(old.func)} and {_origin(flow.func)}"
+                )
+            )
         self._flows[flow.name] = flow
 
     def get(self, name: str) -> PythonFlow | None:
@@ -70,10 +73,14 @@ def _origin(func: Callable[..., Any]) -> str:
     return f"{func.__module__}.{func.__qualname__}"
 
 
-def _signature(name: str, kind: FlowKind, func: Callable[..., Any], outputs: dict[str, str] | None) -> FlowSignature:
+def _signature(
+    name: str, kind: FlowKind, func: Callable[..., Any], outputs: dict[str, str] | None
+) -> FlowSignature:
     params = list(inspect.signature(func).parameters.values())
     if not params:
-        raise ConfigurationError(Problem(f"flow {name!r} must take the flow context as first argument"))
+        raise ConfigurationError(
+            Problem(f"flow {name!r} must take the flow context as first argument")
+        )
     hints = get_type_hints(func)
     inputs: dict[str, Param] = {}
     accepts_any = False
@@ -81,7 +88,9 @@ def _signature(name: str, kind: FlowKind, func: Callable[..., Any], outputs: dic
         if p.kind is inspect.Parameter.VAR_KEYWORD:
             accepts_any = True
             continue
-        inputs[p.name] = Param(_TYPES.get(hints.get(p.name), DataType.ANY), p.default is inspect.Parameter.empty)
+        inputs[p.name] = Param(
+            _TYPES.get(hints.get(p.name), DataType.ANY), p.default is inspect.Parameter.empty
+        )
     declared = None
     if outputs is not None:
         declared = {k: DataType(v) for k, v in outputs.items()}
@@ -89,7 +98,10 @@ def _signature(name: str, kind: FlowKind, func: Callable[..., Any], outputs: dic
 
 
 def flow(
-    name: str | None = None, *, outputs: dict[str, str] | None = None, registry: Registry | None = None
+    name: str | None = None,
+    *,
+    outputs: dict[str, str] | None = None,
+    registry: Registry | None = None,
 ) -> Callable[[F], F]:
     """Register an autolaunched flow: `def f(ctx, **inputs) -> dict | None` (its outputs).
 
@@ -105,7 +117,9 @@ def flow(
     return register
 
 
-def evaluation_flow(name: str | None = None, *, registry: Registry | None = None) -> Callable[[F], F]:
+def evaluation_flow(
+    name: str | None = None, *, registry: Registry | None = None
+) -> Callable[[F], F]:
     """Register an evaluation flow: `def f(ctx, **inputs) -> bool` (is_condition_met)."""
 
     def register(func: F) -> F:
@@ -125,6 +139,9 @@ def import_modules(root: Path | str | None, modules: Iterable[str]) -> None:
         try:
             importlib.import_module(module)
         except Exception as exc:  # an import error in user code: report which module and why
-            raise ConfigurationError(Problem(
-                f"cannot import flow module {module!r} (from {root}): {type(exc).__name__}: {exc}"
-            )) from exc  # fmt: skip
+            raise ConfigurationError(
+                Problem(
+                    f"cannot import flow module {module!r} (from {root}): "
+                    f"{type(exc).__name__}: {exc}"
+                )
+            ) from exc

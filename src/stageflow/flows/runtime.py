@@ -23,7 +23,11 @@ class FlowContractError(StageflowError):
 
 
 def run_autolaunched(
-    name: str, inputs: Mapping[str, Any], ctx: FlowContext, registry: Registry, lookup: FlowDefLookup
+    name: str,
+    inputs: Mapping[str, Any],
+    ctx: FlowContext,
+    registry: Registry,
+    lookup: FlowDefLookup,
 ) -> dict[str, Any]:
     python_flow = registry.get(name)
     if python_flow is not None:
@@ -31,8 +35,10 @@ def run_autolaunched(
         if result is None:
             return {}
         if not isinstance(result, Mapping):
-            raise FlowContractError(f"flow {name!r} returned {type(result).__name__}; an autolaunched "
-                                    "flow returns a dict of outputs or None")  # fmt: skip
+            raise FlowContractError(
+                f"flow {name!r} returned {type(result).__name__}; an autolaunched "
+                "flow returns a dict of outputs or None"
+            )
         return dict(result)
     definition = lookup(name)
     if definition is None:
@@ -40,7 +46,9 @@ def run_autolaunched(
     return interpret(definition, inputs, ctx)
 
 
-def run_evaluation(name: str, inputs: Mapping[str, Any], ctx: FlowContext, registry: Registry) -> bool:
+def run_evaluation(
+    name: str, inputs: Mapping[str, Any], ctx: FlowContext, registry: Registry
+) -> bool:
     python_flow = registry.get(name)
     if python_flow is None:
         raise FlowNotFound(f"no evaluation flow named {name!r} is registered")
@@ -48,6 +56,8 @@ def run_evaluation(name: str, inputs: Mapping[str, Any], ctx: FlowContext, regis
     if isinstance(result, Mapping) and "is_condition_met" in result:
         result = result["is_condition_met"]
     if not isinstance(result, bool):
-        raise FlowContractError(f"evaluation flow {name!r} returned {result!r}; it must return "
-                                "True or False (is_condition_met)")  # fmt: skip
+        raise FlowContractError(
+            f"evaluation flow {name!r} returned {result!r}; it must return "
+            "True or False (is_condition_met)"
+        )
     return result

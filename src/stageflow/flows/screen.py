@@ -19,14 +19,25 @@ def check_outputs(flow: ScreenFlow, outputs: Mapping[str, Any]) -> dict[str, Any
         var = declared.get(name)
         if var is None:
             known = ", ".join(sorted(declared)) or "none"
-            problems.append(Problem(f"screen flow {flow.name!r} has no output {name!r} (its outputs: {known})",
-                                    field=f"outputs.{name}"))  # fmt: skip
+            problems.append(
+                Problem(
+                    f"screen flow {flow.name!r} has no output {name!r} (its outputs: {known})",
+                    field=f"outputs.{name}",
+                )
+            )
         elif value is not None and not literal_fits(var.type, value):
-            problems.append(Problem(f"output {name!r} is {type_name(var.type)}, got {value!r}",
-                                    field=f"outputs.{name}"))  # fmt: skip
+            problems.append(
+                Problem(
+                    f"output {name!r} is {type_name(var.type)}, got {value!r}",
+                    field=f"outputs.{name}",
+                )
+            )
+    problems += _choice_problems(flow, outputs)
     for var in flow.outputs:
         if var.required and outputs.get(var.name) in (None, ""):
-            problems.append(Problem(f"output {var.name!r} is required", field=f"outputs.{var.name}"))
+            problems.append(
+                Problem(f"output {var.name!r} is required", field=f"outputs.{var.name}")
+            )
     if problems:
         raise InvalidInput(problems)
     return dict(outputs)
@@ -46,6 +57,31 @@ def record_updates(
         return variables.get(path[0])
 
     return [
-        (u, str(references.resolve(u.id, resolve)), {k: references.resolve(v, resolve) for k, v in u.values.items()})
+        (
+            u,
+            str(references.resolve(u.id, resolve)),
+            {k: references.resolve(v, resolve) for k, v in u.values.items()},
+        )
         for u in flow.record_updates
     ]
+
+
+def _choice_problems(flow: ScreenFlow, outputs: Mapping[str, Any]) -> list[Problem]:
+    """An output fed by a picklist, radio or multi-select field takes only its choices."""
+    out = []
+    for var in flow.outputs:
+        source = flow.fields.get(flow.assign.get(var.name, var.name))
+        value = outputs.get(var.name)
+        if source is None or not source.choices or value in (None, ""):
+            continue
+        chosen = value if isinstance(value, list) else [value]
+        bad = [v for v in chosen if v not in source.choices]
+        if bad:
+            choices = ", ".join(source.choices)
+            out.append(
+                Problem(
+                    f"{bad[0]!r} is not a choice of {var.name!r} ({choices})",
+                    field=f"outputs.{var.name}",
+                )
+            )
+    return out

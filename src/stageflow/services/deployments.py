@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from stageflow.definitions.catalog import signature_of
 from stageflow.definitions.loader import Bundle, load_path
-from stageflow.definitions.model import Definition, FlowDef, Kind, ObjectDef, Orchestration, ScreenFlow
+from stageflow.definitions.model import (
+    Definition,
+    FlowDef,
+    Kind,
+    ObjectDef,
+    Orchestration,
+    ScreenFlow,
+)
 from stageflow.definitions.project import Project, find
 from stageflow.definitions.source import load_yaml
 from stageflow.definitions.validate import Known, validate
@@ -80,7 +87,11 @@ def deploy(rt: Runtime, path: Path, by: str, activate: bool = True) -> list[Depl
             raise DefinitionError(problems)  # the transaction rolls back: nothing deployed
         out = []
         for source in bundle.sources:
-            out.append(_deploy_one(tx.session, source.definition, source.file, source.text, tx.now, by, activate))
+            out.append(
+                _deploy_one(
+                    tx.session, source.definition, source.file, source.text, tx.now, by, activate
+                )
+            )
         if project.modules:
             _remember_modules(tx.session, project)
         return out
@@ -107,7 +118,9 @@ def _remember_modules(session: Session, project: Project) -> None:
     store.put_setting(session, "projects", projects)
 
 
-def versions(rt: Runtime, kind: str | None = None, name: str | None = None) -> list[DeployedVersion]:
+def versions(
+    rt: Runtime, kind: str | None = None, name: str | None = None
+) -> list[DeployedVersion]:
     with transaction(rt) as tx:
         return store.versions(tx.session, kind, name)
 
@@ -118,4 +131,6 @@ def set_active(rt: Runtime, kind: str, name: str, version: int | None) -> None:
         if version is None:
             store.deactivate(tx.session, kind, name)
         elif not store.activate(tx.session, kind, name, version):
-            raise DefinitionError(Problem(f"{kind} {name!r} has no version {version}", field="version"))
+            raise DefinitionError(
+                Problem(f"{kind} {name!r} has no version {version}", field="version")
+            )

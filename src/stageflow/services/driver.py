@@ -39,7 +39,9 @@ def drive(tx: Tx, run: Run, events: list[Event], *, new_definition_id: int | Non
                 case RunFlow(is_async=False):
                     pending.append(flow_exec.run_background(tx, run, command))
                 case RunFlow():
-                    outbox.enqueue(tx.session, RUN_FLOW, _key(command), _payload(command), tx.now, run.id)
+                    outbox.enqueue(
+                        tx.session, RUN_FLOW, _key(command), _payload(command), tx.now, run.id
+                    )
                 case Evaluate():
                     pending.append(flow_exec.evaluate(tx, run, command))
     runs_store.save(tx.session, before, run, log, new_definition_id)
@@ -51,7 +53,13 @@ def _key(c: RunFlow) -> str:
 
 
 def _payload(c: RunFlow) -> dict[str, object]:
-    return {"run_id": c.run_id, "step": c.step, "attempt": c.attempt, "flow": c.flow, "inputs": dict(c.inputs)}
+    return {
+        "run_id": c.run_id,
+        "step": c.step,
+        "attempt": c.attempt,
+        "flow": c.flow,
+        "inputs": dict(c.inputs),
+    }
 
 
 def load_record(tx: Tx, record_id: str) -> dict[str, object] | None:

@@ -31,7 +31,9 @@ from stageflow.store import outbox
 def context(tx: Tx, run: Run | None, step: str | None = None, attempt: int = 0) -> FlowContext:
     info = None
     if run is not None:
-        info = RunInfo(run.id, run.name, run.orchestration.name, step, attempt, run.record_id, run.inputs)
+        info = RunInfo(
+            run.id, run.name, run.orchestration.name, step, attempt, run.record_id, run.inputs
+        )
 
     def start(name: str, inputs: Mapping[str, Any], record: str | None) -> str:
         from stageflow.services.runs import start_in  # runs drives flows; flows may start runs
@@ -65,7 +67,9 @@ def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
         outputs = run_autolaunched(
             command.flow, command.inputs, ctx, tx.rt.registry, lambda n: flow_definition(tx, n)
         )
-    except Exception as exc:  # the user's flow failed: the step goes to Error, shown with its traceback
+    except (
+        Exception
+    ) as exc:  # the user's flow failed: the step goes to Error, shown with its traceback
         savepoint.rollback()
         return StepFailed(command.step, command.attempt, _error(exc))
     savepoint.commit()

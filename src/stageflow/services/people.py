@@ -16,27 +16,39 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.@-]*$")
 
 def _check_name(name: str, what: str) -> None:
     if not _NAME.match(name):
-        raise InvalidInput(Problem(f"{name!r} is not a valid {what} name (letters, digits, _ . @ -)",
-                                   field="name"))  # fmt: skip
+        raise InvalidInput(
+            Problem(f"{name!r} is not a valid {what} name (letters, digits, _ . @ -)", field="name")
+        )
 
 
-def create_user(rt: Runtime, username: str, name: str | None = None, email: str | None = None) -> User:
+def create_user(
+    rt: Runtime, username: str, name: str | None = None, email: str | None = None
+) -> User:
     _check_name(username, "user")
     with transaction(rt) as tx:
         if store.user(tx.session, username) is not None:
             raise InvalidInput(Problem(f"user {username!r} exists already", field="username"))
-        store.add_user(tx.session, username, name or username, email or f"{username}@localhost", tx.now)
+        store.add_user(
+            tx.session, username, name or username, email or f"{username}@localhost", tx.now
+        )
         found = store.user(tx.session, username)
         assert found is not None
         return found
 
 
-def create_group(rt: Runtime, name: str, kind: str = "group", label: str | None = None,
-                 members: list[str] | None = None) -> Group:  # fmt: skip
+def create_group(
+    rt: Runtime,
+    name: str,
+    kind: str = "group",
+    label: str | None = None,
+    members: list[str] | None = None,
+) -> Group:
     _check_name(name, kind)
     with transaction(rt) as tx:
         if store.group(tx.session, name) is not None:
-            raise InvalidInput(Problem(f"a group or queue named {name!r} exists already", field="name"))
+            raise InvalidInput(
+                Problem(f"a group or queue named {name!r} exists already", field="name")
+            )
         store.add_group(tx.session, name, kind, label or name.replace("_", " "), tx.now)
         for username in members or []:
             _add(tx.session, name, username)

@@ -16,7 +16,16 @@ from stageflow.store import definitions as defs_store
 from stageflow.store import records as store
 from stageflow.store.records import RecordRow
 
-SYSTEM_FIELDS = {"Id", "Name", "Object", "Owner", "CreatedBy", "CreatedDate", "LastModifiedBy", "LastModifiedDate"}
+SYSTEM_FIELDS = {
+    "Id",
+    "Name",
+    "Object",
+    "Owner",
+    "CreatedBy",
+    "CreatedDate",
+    "LastModifiedBy",
+    "LastModifiedDate",
+}
 
 
 def object_def(session: Session, obj: str) -> ObjectDef | None:
@@ -27,41 +36,51 @@ def object_def(session: Session, obj: str) -> ObjectDef | None:
     return found if isinstance(found, ObjectDef) else None
 
 
-def check_values(schema: ObjectDef | None, obj: str, values: Mapping[str, Any], creating: bool) -> None:
+def check_values(
+    schema: ObjectDef | None, obj: str, values: Mapping[str, Any], creating: bool
+) -> None:
     """Refuse unknown fields, wrong types and values outside a picklist, naming each field."""
-    problems: list[Problem] = []
     if schema is None:
-        raise InvalidInput(Problem(f"unknown object {obj!r}: deploy its `kind: object` definition first",
-                                   field="object"))  # fmt: skip
-    for name, value in values.items():
-        if name in ("Name", "Owner"):
-            continue
-        spec = schema.field_map.get(name)
-        if spec is None:
-            problems.append(Problem(f"{obj} has no field {name!r}", field=name))
-            continue
-        if value is None or value == "":
-            continue
-        if spec.type in (DataType.LOOKUP, DataType.USER):
-            ok = isinstance(value, str)
-        else:
-            ok = literal_fits(spec.type, value)
-        if not ok:
-            problems.append(Problem(f"{obj}.{name} is {type_name(spec.type)}, got {value!r}", field=name))
-        elif spec.choices and spec.type is DataType.MULTI_SELECT:
-            bad = [v for v in value if v not in spec.choices]
-            if bad:
-                problems.append(Problem(f"{bad[0]!r} is not a choice of {obj}.{name} "
-                                        f"({', '.join(spec.choices)})", field=name))  # fmt: skip
-        elif spec.choices and value not in spec.choices:
-            problems.append(Problem(f"{value!r} is not a choice of {obj}.{name} ({', '.join(spec.choices)})",
-                                    field=name))  # fmt: skip
+        raise InvalidInput(
+            Problem(
+                f"unknown object {obj!r}: deploy its `kind: object` definition first",
+                field="object",
+            )
+        )
+    problems = [
+        Problem(message, field=name)
+        for name, value in values.items()
+        if name not in ("Name", "Owner")
+        for message in [_field_problem(schema, obj, name, value)]
+        if message
+    ]
     if creating:
-        for spec in schema.fields:
-            if spec.required and values.get(spec.name) in (None, ""):
-                problems.append(Problem(f"{obj}.{spec.name} is required", field=spec.name))
+        problems += [
+            Problem(f"{obj}.{spec.name} is required", field=spec.name)
+            for spec in schema.fields
+            if spec.required and values.get(spec.name) in (None, "")
+        ]
     if problems:
         raise InvalidInput(problems)
+
+
+def _field_problem(schema: ObjectDef, obj: str, name: str, value: Any) -> str | None:
+    spec = schema.field_map.get(name)
+    if spec is None:
+        return f"{obj} has no field {name!r}"
+    if value is None or value == "":
+        return None
+    if spec.type in (DataType.LOOKUP, DataType.USER):
+        fits = isinstance(value, str)
+    else:
+        fits = literal_fits(spec.type, value)
+    if not fits:
+        return f"{obj}.{name} is {type_name(spec.type)}, got {value!r}"
+    chosen = value if spec.type is DataType.MULTI_SELECT else [value]
+    bad = [v for v in chosen if spec.choices and v not in spec.choices]
+    if bad:
+        return f"{bad[0]!r} is not a choice of {obj}.{name} ({', '.join(spec.choices)})"
+    return None
 
 
 def _name(obj: str, record_id: str, fields: Mapping[str, Any]) -> str:
@@ -88,7 +107,10 @@ def update_in(tx: Tx, record_id: str, values: Mapping[str, Any], by: str) -> Rec
         raise NotFound(f"no record {record_id}")
     check_values(object_def(tx.session, row.object), row.object, values, creating=False)
     fields = {**row.fields, **{k: v for k, v in values.items() if k not in ("Name", "Owner")}}
-    name = str(values.get("Name") or (row.name if row.name != f"{row.object} {row.id}" else _name(row.object, row.id, fields)))
+    name = str(
+        values.get("Name")
+        or (row.name if row.name != f"{row.object} {row.id}" else _name(row.object, row.id, fields))
+    )
     store.update_record(tx.session, record_id, name, fields, tx.now, by)
     tx.changed_records.add(record_id)
     updated = store.get(tx.session, record_id)

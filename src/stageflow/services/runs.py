@@ -40,26 +40,43 @@ def _check_inputs(o: Orchestration, inputs: Mapping[str, Any]) -> dict[str, Any]
         var = declared.get(name)
         if var is None:
             known = ", ".join(declared) or "none"
-            problems.append(Problem(f"{o.name} has no input {name!r} (its inputs: {known})", field=f"inputs.{name}"))
+            problems.append(
+                Problem(
+                    f"{o.name} has no input {name!r} (its inputs: {known})", field=f"inputs.{name}"
+                )
+            )
         elif value is not None and not literal_fits(var.type, value):
-            problems.append(Problem(f"input {name!r} is {type_name(var.type)}, got {value!r}", field=f"inputs.{name}"))
+            problems.append(
+                Problem(
+                    f"input {name!r} is {type_name(var.type)}, got {value!r}",
+                    field=f"inputs.{name}",
+                )
+            )
     values = {v.name: v.default for v in o.inputs if v.default is not None}
     values.update(inputs)
     for var in o.inputs:
         if var.required and values.get(var.name) in (None, ""):
-            problems.append(Problem(f"{o.name} requires input {var.name!r}", field=f"inputs.{var.name}"))
+            problems.append(
+                Problem(f"{o.name} requires input {var.name!r}", field=f"inputs.{var.name}")
+            )
     if problems:
         raise InvalidInput(problems)
     return values
 
 
 def start_in(
-    tx: Tx, name: str, inputs: Mapping[str, Any], record_id: str | None, by: str,
+    tx: Tx,
+    name: str,
+    inputs: Mapping[str, Any],
+    record_id: str | None,
+    by: str,
     prior: Mapping[str, Any] | None = None,
 ) -> Run:
     """Start a run of the active version of orchestration `name` inside `tx`."""
     if tx.depth >= MAX_NESTED_STARTS:
-        raise StageflowError(f"runs started from flows nest more than {MAX_NESTED_STARTS} deep: a loop?")
+        raise StageflowError(
+            f"runs started from flows nest more than {MAX_NESTED_STARTS} deep: a loop?"
+        )
     version = defs_store.active(tx.session, "orchestration", name)
     if version is None:
         raise NotFound(Problem(f"no active orchestration named {name!r}", field="name"))
@@ -72,17 +89,31 @@ def start_in(
         if row is None:
             raise NotFound(Problem(f"no record {record_id}", field="record"))
         if o.trigger is not None and row.object != o.trigger.object:
-            raise InvalidInput(Problem(f"{name} runs on {o.trigger.object} records; {record_id} is a {row.object}",
-                                       field="record"))  # fmt: skip
+            raise InvalidInput(
+                Problem(
+                    f"{name} runs on {o.trigger.object} records; {record_id} is a {row.object}",
+                    field="record",
+                )
+            )
         record = row.values()
     elif o.type is OrchestrationType.RECORD_TRIGGERED:
-        raise InvalidInput(Problem(f"{name} is record-triggered: name the record it runs for", field="record"))
+        raise InvalidInput(
+            Problem(f"{name} is record-triggered: name the record it runs for", field="record")
+        )
     run_id = new_id()
     label = f"{o.label}: {record['Name']}" if record else f"{o.label} {tx.now:%Y-%m-%d %H:%M:%S}"
     run = new_run(
-        run_id=run_id, name=label, orchestration=o, version=version.version, now=tx.now, by=by,
-        inputs=values, record_id=record_id, record=record, prior=prior,
-    )  # fmt: skip
+        run_id=run_id,
+        name=label,
+        orchestration=o,
+        version=version.version,
+        now=tx.now,
+        by=by,
+        inputs=values,
+        record_id=record_id,
+        record=record,
+        prior=prior,
+    )
     tx.depth += 1
     try:
         return drive(tx, run, [StartRun(by)], new_definition_id=version.id)
@@ -90,7 +121,9 @@ def start_in(
         tx.depth -= 1
 
 
-def start(rt: Runtime, name: str, inputs: Mapping[str, Any] | None, record_id: str | None, by: str) -> RunView:
+def start(
+    rt: Runtime, name: str, inputs: Mapping[str, Any] | None, record_id: str | None, by: str
+) -> RunView:
     with transaction(rt) as tx:
         run = start_in(tx, name, inputs or {}, record_id, by)
         return run_view(run, store.log_of(tx.session, run.id))
@@ -116,7 +149,9 @@ def resume(rt: Runtime, run_id: str, by: str) -> RunView:
     return _act(rt, run_id, ResumeRun(by))
 
 
-def reevaluate(rt: Runtime, run_id: str, by: str, reason: str = "re-evaluation requested") -> RunView:
+def reevaluate(
+    rt: Runtime, run_id: str, by: str, reason: str = "re-evaluation requested"
+) -> RunView:
     return _act(rt, run_id, Reevaluate(by, reason))
 
 

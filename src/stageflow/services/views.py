@@ -74,9 +74,24 @@ def _stage_view(run: Run, stage: Stage) -> StageView:
     steps = []
     for step in stage.steps:
         s = run.steps[step.name]
-        steps.append(StepView(step.name, step.label, step.type.value, s.status.value, s.attempt,
-                              s.inputs, s.outputs, s.error, s.work_item, s.started_at, s.ended_at))  # fmt: skip
-    return StageView(stage.name, stage.label, sr.status.value, tuple(steps), sr.error, sr.started_at, sr.ended_at)
+        steps.append(
+            StepView(
+                step.name,
+                step.label,
+                step.type.value,
+                s.status.value,
+                s.attempt,
+                s.inputs,
+                s.outputs,
+                s.error,
+                s.work_item,
+                s.started_at,
+                s.ended_at,
+            )
+        )
+    return StageView(
+        stage.name, stage.label, sr.status.value, tuple(steps), sr.error, sr.started_at, sr.ended_at
+    )
 
 
 def run_view(run: Run, log: list[LogEntry]) -> RunView:

@@ -46,15 +46,19 @@ def screen_flow(session: Session, name: str) -> ScreenFlow:
     return found
 
 
-def complete(rt: Runtime, item_id: str, user: str, outputs: Mapping[str, Any] | None = None) -> RunView:
+def complete(
+    rt: Runtime, item_id: str, user: str, outputs: Mapping[str, Any] | None = None
+) -> RunView:
     """The assignee (or a member of its group or queue) finishes the screen flow."""
     with transaction(rt) as tx:
         row = _item(tx, item_id)
         if people.user(tx.session, user) is None:
             raise NotFound(Problem(f"no user {user!r}", field="user"))
         if not can_work_on(tx.session, user, row):
-            raise PermissionDenied(f"work item {item_id} is assigned to {row.assigned_to}; "
-                                   f"{user} is not that user nor one of its members")  # fmt: skip
+            raise PermissionDenied(
+                f"work item {item_id} is assigned to {row.assigned_to}; "
+                f"{user} is not that user nor one of its members"
+            )
         run = load(tx, row.run_id)
         item = run.work_items[item_id]
         flow = screen_flow(tx.session, item.flow)
@@ -87,7 +91,9 @@ def _check_principal(session: Session, p: Principal) -> None:
         raise NotFound(Problem(f"no {p.kind.value} {p.name!r}", field="to"))
 
 
-def inbox(rt: Runtime, user: str, status: str | None = "Assigned", limit: int = 50) -> list[WorkItemRow]:
+def inbox(
+    rt: Runtime, user: str, status: str | None = "Assigned", limit: int = 50
+) -> list[WorkItemRow]:
     with transaction(rt) as tx:
         return store.inbox(tx.session, user, people.memberships_of(tx.session, user), status, limit)
 

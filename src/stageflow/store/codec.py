@@ -82,7 +82,8 @@ def decode_item(run_id: str, d: Mapping[str, Any]) -> WorkItem:
     kind, _, name = d["assignee"].partition(":")
     created = _pd(d["created_at"])
     modified = _pd(d["modified_at"])
-    assert created is not None and modified is not None
+    assert created is not None
+    assert modified is not None
     return WorkItem(
         id=d["id"],
         run_id=run_id,
@@ -101,7 +102,9 @@ def decode_item(run_id: str, d: Mapping[str, Any]) -> WorkItem:
     )
 
 
-def decode_run(row: Mapping[str, Any], orchestration: Orchestration, record: Mapping[str, Any] | None) -> Run:
+def decode_run(
+    row: Mapping[Any, Any], orchestration: Orchestration, record: Mapping[str, Any] | None
+) -> Run:
     state = row["state"]
     return Run(
         id=row["id"],

@@ -45,12 +45,21 @@ def parsed(session: Session, definition_id: int) -> Definition:
 def _versions_stmt() -> Any:
     c = t.definitions.c
     return select(
-        c.id, c.kind, c.name, c.version, c.active, c.content_hash, c.source_file, c.deployed_at,
+        c.id,
+        c.kind,
+        c.name,
+        c.version,
+        c.active,
+        c.content_hash,
+        c.source_file,
+        c.deployed_at,
         c.deployed_by,
-    )  # fmt: skip
+    )
 
 
-def versions(session: Session, kind: str | None = None, name: str | None = None) -> list[DeployedVersion]:
+def versions(
+    session: Session, kind: str | None = None, name: str | None = None
+) -> list[DeployedVersion]:
     c = t.definitions.c
     stmt = _versions_stmt().order_by(c.kind, c.name, c.version)
     if kind:
@@ -81,32 +90,50 @@ def latest(session: Session, kind: str, name: str) -> DeployedVersion | None:
 
 
 def add_version(
-    session: Session, kind: str, name: str, content_hash: str, source_file: str, source_text: str,
-    now: datetime, by: str, activate: bool,
+    session: Session,
+    kind: str,
+    name: str,
+    content_hash: str,
+    source_file: str,
+    source_text: str,
+    now: datetime,
+    by: str,
+    activate: bool,
 ) -> int:
     last = latest(session, kind, name)
     number = 1 if last is None else last.version + 1
     if activate:
         deactivate(session, kind, name)
-    result = session.execute(
+    session.execute(
         insert(t.definitions).values(
-            kind=kind, name=name, version=number, active=activate, content_hash=content_hash,
-            source_file=source_file, source_text=source_text, deployed_at=now, deployed_by=by,
-        )  # fmt: skip
+            kind=kind,
+            name=name,
+            version=number,
+            active=activate,
+            content_hash=content_hash,
+            source_file=source_file,
+            source_text=source_text,
+            deployed_at=now,
+            deployed_by=by,
+        )
     )
-    return number if result is not None else number
+    return number
 
 
 def deactivate(session: Session, kind: str, name: str) -> None:
     c = t.definitions.c
-    session.execute(update(t.definitions).where(c.kind == kind, c.name == name).values(active=False))
+    session.execute(
+        update(t.definitions).where(c.kind == kind, c.name == name).values(active=False)
+    )
 
 
 def activate(session: Session, kind: str, name: str, version: int) -> bool:
     c = t.definitions.c
     deactivate(session, kind, name)
     result = session.execute(
-        update(t.definitions).where(c.kind == kind, c.name == name, c.version == version).values(active=True)
+        update(t.definitions)
+        .where(c.kind == kind, c.name == name, c.version == version)
+        .values(active=True)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

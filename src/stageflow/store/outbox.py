@@ -26,19 +26,32 @@ class Message:
 
 
 def enqueue(
-    session: Session, kind: str, key: str, payload: dict[str, Any], now: datetime, run_id: str | None = None
+    session: Session,
+    kind: str,
+    key: str,
+    payload: dict[str, Any],
+    now: datetime,
+    run_id: str | None = None,
 ) -> None:
     exists = session.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first()
     if exists is None:
         session.execute(
             insert(t.outbox).values(
-                kind=kind, key=key, run_id=run_id, payload=payload, status=READY, attempts=0,
-                available_at=now, created_at=now,
-            )  # fmt: skip
+                kind=kind,
+                key=key,
+                run_id=run_id,
+                payload=payload,
+                status=READY,
+                attempts=0,
+                available_at=now,
+                created_at=now,
+            )
         )
 
 
-def next_ready(session: Session, now: datetime, kinds: tuple[str, ...] | None = None) -> Message | None:
+def next_ready(
+    session: Session, now: datetime, kinds: tuple[str, ...] | None = None
+) -> Message | None:
     """The oldest ready message, locked for this transaction (SKIP LOCKED where supported)."""
     c = t.outbox.c
     stmt = select(t.outbox).where(c.status == READY, c.available_at <= now).order_by(c.id).limit(1)
@@ -50,7 +63,9 @@ def next_ready(session: Session, now: datetime, kinds: tuple[str, ...] | None = 
     return Message(row.id, row.kind, row.key, row.run_id, row.payload, row.attempts)
 
 
-def finish(session: Session, message_id: int, now: datetime, status: str = DONE, error: str | None = None) -> None:
+def finish(
+    session: Session, message_id: int, now: datetime, status: str = DONE, error: str | None = None
+) -> None:
     session.execute(
         update(t.outbox)
         .where(t.outbox.c.id == message_id)

@@ -43,7 +43,11 @@ def users(session: Session) -> list[User]:
 
 
 def add_user(session: Session, username: str, name: str, email: str, now: datetime) -> None:
-    session.execute(insert(t.users).values(username=username, name=name, email=email, active=True, created_at=now))
+    session.execute(
+        insert(t.users).values(
+            username=username, name=name, email=email, active=True, created_at=now
+        )
+    )
 
 
 def group(session: Session, name: str) -> Group | None:
@@ -51,13 +55,17 @@ def group(session: Session, name: str) -> Group | None:
     if row is None:
         return None
     members = session.execute(
-        select(t.memberships.c.username).where(t.memberships.c.group_name == name).order_by(t.memberships.c.username)
+        select(t.memberships.c.username)
+        .where(t.memberships.c.group_name == name)
+        .order_by(t.memberships.c.username)
     ).scalars()
     return Group(row.name, row.kind, row.label, tuple(members))
 
 
 def groups(session: Session, kind: str) -> list[Group]:
-    names = session.execute(select(t.groups.c.name).where(t.groups.c.kind == kind).order_by(t.groups.c.name))
+    names = session.execute(
+        select(t.groups.c.name).where(t.groups.c.kind == kind).order_by(t.groups.c.name)
+    )
     found = [group(session, n) for n in names.scalars()]
     return [g for g in found if g is not None]
 

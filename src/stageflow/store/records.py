@@ -46,14 +46,27 @@ def get(session: Session, record_id: str) -> RecordRow | None:
 
 
 def insert_record(
-    session: Session, record_id: str, obj: str, name: str, owner: str | None,
-    fields: Mapping[str, Any], now: datetime, by: str,
+    session: Session,
+    record_id: str,
+    obj: str,
+    name: str,
+    owner: str | None,
+    fields: Mapping[str, Any],
+    now: datetime,
+    by: str,
 ) -> None:
     session.execute(
         insert(t.records).values(
-            id=record_id, object=obj, name=name, owner=owner, fields=dict(fields),
-            created_at=now, created_by=by, modified_at=now, modified_by=by,
-        )  # fmt: skip
+            id=record_id,
+            object=obj,
+            name=name,
+            owner=owner,
+            fields=dict(fields),
+            created_at=now,
+            created_by=by,
+            modified_at=now,
+            modified_by=by,
+        )
     )
 
 

@@ -46,7 +46,11 @@ def load_row(session: Session, run_id: str, lock: bool = True) -> Row[Any] | Non
 
 
 def save(
-    session: Session, before: Run | None, after: Run, log: Sequence[LogEntry], definition_id: int | None = None
+    session: Session,
+    before: Run | None,
+    after: Run,
+    log: Sequence[LogEntry],
+    definition_id: int | None = None,
 ) -> None:
     """Write the new snapshot, the changed work items and the log lines, in the caller's tx.
 
@@ -145,10 +149,23 @@ def list_runs(
     limit: int = 50,
 ) -> list[RunSummary]:
     c = t.runs.c
-    stmt = select(
-        c.id, c.name, c.orchestration, c.version, c.status, c.current_stage, c.record_id,
-        c.created_at, c.created_by, c.modified_at, c.modified_by,
-    ).order_by(c.created_at.desc(), c.id.desc()).limit(limit)  # fmt: skip
+    stmt = (
+        select(
+            c.id,
+            c.name,
+            c.orchestration,
+            c.version,
+            c.status,
+            c.current_stage,
+            c.record_id,
+            c.created_at,
+            c.created_by,
+            c.modified_at,
+            c.modified_by,
+        )
+        .order_by(c.created_at.desc(), c.id.desc())
+        .limit(limit)
+    )
     if status:
         stmt = stmt.where(c.status == status)
     if orchestration:
@@ -173,13 +190,13 @@ def run_ids_for_record(session: Session, record_id: str, statuses: Sequence[str]
     return list(session.execute(stmt).scalars())
 
 
-def state_of(row: Row[Any]) -> Mapping[str, Any]:
-    return row._mapping
-
-
 def resolve_prefix(session: Session, prefix: str) -> str:
     c = t.runs.c
-    found = list(session.execute(select(c.id).where(c.id.startswith(prefix, autoescape=True)).limit(2)).scalars())
+    found = list(
+        session.execute(
+            select(c.id).where(c.id.startswith(prefix, autoescape=True)).limit(2)
+        ).scalars()
+    )
     if not found:
         raise NotFound(f"no run {prefix}")
     if len(found) > 1:

@@ -44,7 +44,10 @@ def get(session: Session, item_id: str) -> WorkItemRow | None:
 
 
 def inbox(
-    session: Session, username: str, groups: list[tuple[str, str]], status: str | None = "Assigned",
+    session: Session,
+    username: str,
+    groups: list[tuple[str, str]],
+    status: str | None = "Assigned",
     limit: int = 50,
 ) -> list[WorkItemRow]:
     """Work items of a user: assigned to them, or to a group or queue they belong to."""
@@ -58,8 +61,13 @@ def inbox(
 
 
 def search(
-    session: Session, *, status: str | None = None, run_id: str | None = None,
-    record_id: str | None = None, orchestration: str | None = None, limit: int = 50,
+    session: Session,
+    *,
+    status: str | None = None,
+    run_id: str | None = None,
+    record_id: str | None = None,
+    orchestration: str | None = None,
+    limit: int = 50,
 ) -> list[WorkItemRow]:
     c = t.work_items.c
     stmt = select(t.work_items).order_by(c.created_at.desc(), c.id).limit(limit)

@@ -12,8 +12,12 @@ from stageflow.services.runtime import Runtime
 log = logging.getLogger("stageflow.worker")
 
 
-def run(rt: Runtime, stop: threading.Event | None = None, idle_sleep: float = 0.5,
-        until_idle: bool = False) -> int:  # fmt: skip
+def run(
+    rt: Runtime,
+    stop: threading.Event | None = None,
+    idle_sleep: float = 0.5,
+    until_idle: bool = False,
+) -> int:
     """Process messages until `stop` is set (or, with `until_idle`, until none is ready)."""
     stop = stop or threading.Event()
     processed = 0
@@ -36,7 +40,9 @@ def run(rt: Runtime, stop: threading.Event | None = None, idle_sleep: float = 0.
 def run_in_thread(rt: Runtime, idle_sleep: float = 0.2) -> tuple[threading.Thread, threading.Event]:
     """The embedded worker: the same loop in a daemon thread of this process."""
     stop = threading.Event()
-    thread = threading.Thread(target=run, args=(rt, stop, idle_sleep), name="stageflow-worker", daemon=True)
+    thread = threading.Thread(
+        target=run, args=(rt, stop, idle_sleep), name="stageflow-worker", daemon=True
+    )
     thread.start()
     return thread, stop
 

@@ -1,0 +1,1 @@
+"""The `stageflow` command line."""

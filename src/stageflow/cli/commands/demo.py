@@ -1,0 +1,125 @@
+"""demo: a database with the example orchestrations, people, records and runs."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import typer
+
+from stageflow.app import App
+from stageflow.cli import render
+from stageflow.cli.state import options
+from stageflow.errors import StageflowError
+from stageflow.worker import loop
+
+USERS = {
+    "alice": ("Alice Triage", "Support_Triage queue"),
+    "bob": ("Bob Roofer", "Roof_Technicians group"),
+    "carol": ("Carol Sparks", "Electricians group"),
+    "dave": ("Dave Manager", "approves expenses"),
+}
+
+
+def seed(app: App, examples: Path) -> list[str]:
+    """Deploy the examples and create people, records and runs in several statuses."""
+    app.deploy(examples, by="admin")
+    for username, (name, _) in USERS.items():
+        app.people.create_user(username, name, f"{username}@example.com")
+    app.people.create_queue("Support_Triage", ["alice"])
+    app.people.create_group("Roof_Technicians", ["bob"])
+    app.people.create_group("Electricians", ["carol"])
+    lines = []
+
+    def case(subject: str, category: str, email: str | None) -> str:
+        values = {
+            "Subject": subject,
+            "Status": "Escalated",
+            "Category": category,
+            "Contact_Name": "Pat",
+        }
+        if email:
+            values["Contact_Email"] = email
+        return app.records.create("Case", values, by="alice").id
+
+    waiting = app.start(
+        "Case_Management", record=case("Leaking roof at 12 Elm St", "Roof", "pat@example.com")
+    )
+    lines.append(f"{waiting.id}  waiting for triage (alice, queue Support_Triage)")
+    reviews = app.start(
+        "Case_Management",
+        record=case("Sparks in the attic", "Roof_and_Electrical", "sam@example.com"),
+    )
+    app.complete_work_item(
+        reviews.work_items[0].id, "alice", {"priority": "High", "comments": "urgent"}
+    )
+    lines.append(f"{reviews.id}  in Customer QA Survey: reviews waiting for bob and carol")
+    failing = app.start("Case_Management", record=case("Broken gutter", "Roof", None))
+    failed = app.complete_work_item(failing.work_items[0].id, "alice", {"priority": "Medium"})
+    lines.append(
+        f"{failed.id}  in {failed.status}: the case has no Contact_Email "
+        "(fix the record, then resume)"
+    )
+    done = app.start("Case_Management", record=case("Loose tile", "Roof", "lee@example.com"))
+    app.complete_work_item(done.work_items[0].id, "alice", {"priority": "Low", "comments": "minor"})
+    lines.append(f"{done.id}  Completed (low priority goes straight to Close)")
+    canceled = app.start(
+        "Case_Management", record=case("Duplicate report", "Roof", "kim@example.com")
+    )
+    app.cancel(canceled.id, by="supervisor")
+    lines.append(f"{canceled.id}  Canceled")
+    expense = app.records.create(
+        "Expense", {"Title": "Ladder", "Amount": 249.0, "Status": "Submitted"}
+    )
+    approval = app.start(
+        "Expense_Approval", {"recordId": expense.id, "approver": "dave", "amount": 249.0}
+    )
+    lines.append(f"{approval.id}  expense approval waiting for dave")
+    return lines
+
+
+def demo(
+    ctx: typer.Context,
+    examples: Path = typer.Option(
+        Path("examples"), "--examples", help="The example project folder."
+    ),
+    no_worker: bool = typer.Option(False, "--no-worker", help="Set up and exit."),
+) -> None:
+    """Load the examples with demo people, records and runs; then run the worker."""
+    app = options(ctx).app()
+    if app.runs(limit=1):
+        render.out.print("[yellow]this database has runs already; showing it as it is[/yellow]")
+        lines = [f"{r.id}  {r.status}  {r.name}" for r in app.runs()]
+    else:
+        try:
+            lines = seed(app, examples)
+        except StageflowError:
+            render.err.print(
+                "could not load the examples (run from the repository root or pass --examples)"
+            )
+            raise
+    db = options(ctx).db or "stageflow.db"
+    render.out.print("\n[bold]stageflow demo[/bold] on " + db)
+    render.out.print("people: " + "; ".join(f"{u} ({d})" for u, (_, d) in USERS.items()))
+    render.out.print(
+        "(logins and passwords arrive with the web console; the CLI acts --as a user)\n"
+    )
+    for line in lines:
+        render.out.print("  run " + line)
+    sf = f"stageflow --db {db}"
+    render.out.print(f"""
+try:
+  {sf} runs list
+  {sf} runs show RUN_ID
+  {sf} work-items list --user alice
+  {sf} work-items complete ITEM_ID --as alice --output priority=High
+  {sf} records update CASE_ID --set Contact_Email=pat@example.com && {sf} runs resume RUN_ID
+""")
+    if no_worker:
+        return
+    stop = threading.Event()
+    render.out.print("worker running (Ctrl-C stops the demo)")
+    try:
+        loop.run(app.rt, stop)
+    except KeyboardInterrupt:
+        render.out.print("demo stopped")

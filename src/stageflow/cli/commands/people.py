@@ -1,0 +1,76 @@
+"""users|groups|queues: the principals work items are assigned to."""
+
+from __future__ import annotations
+
+import typer
+
+from stageflow.cli import render
+from stageflow.cli.state import options
+
+users_app = typer.Typer(help="Users.", no_args_is_help=True)
+groups_app = typer.Typer(
+    help="Public groups (every member can work their items).", no_args_is_help=True
+)
+queues_app = typer.Typer(help="Queues (every member can work their items).", no_args_is_help=True)
+
+
+@users_app.command("create")
+def create_user(
+    ctx: typer.Context,
+    username: str,
+    name: str | None = typer.Option(None, "--name"),
+    email: str | None = typer.Option(None, "--email"),
+) -> None:
+    """Add a user."""
+    u = options(ctx).app().people.create_user(username, name, email)
+    render.out.print(f"user {u.username} created")
+
+
+@users_app.command("list")
+def list_users(ctx: typer.Context) -> None:
+    """All users."""
+    rows = options(ctx).app().people.users()
+    render.table(
+        ["username", "name", "email", "active"],
+        ([u.username, u.name, u.email, u.active] for u in rows),
+        title="Users",
+    )
+
+
+def _group_commands(target: typer.Typer, kind: str) -> None:
+    @target.command("create")
+    def create(
+        ctx: typer.Context,
+        name: str,
+        members: list[str] = typer.Option(None, "--member", "-m", help="A username (repeatable)."),
+        label: str | None = typer.Option(None, "--label"),
+    ) -> None:
+        people = options(ctx).app().people
+        g = (people.create_queue if kind == "queue" else people.create_group)(
+            name, members or [], label
+        )
+        render.out.print(f"{kind} {g.name} created with {len(g.members)} member(s)")
+
+    create.__doc__ = f"Add a {kind}."
+
+    @target.command("add-member")
+    def add_member(ctx: typer.Context, name: str, username: str) -> None:
+        g = options(ctx).app().people.add_member(name, username)
+        render.out.print(f"{kind} {g.name}: {', '.join(g.members)}")
+
+    add_member.__doc__ = f"Add a user to a {kind}."
+
+    @target.command("list")
+    def list_groups(ctx: typer.Context) -> None:
+        rows = options(ctx).app().people.groups(kind)
+        render.table(
+            ["name", "label", "members"],
+            ([g.name, g.label, ", ".join(g.members)] for g in rows),
+            title=f"{kind.title()}s",
+        )
+
+    list_groups.__doc__ = f"All {kind}s."
+
+
+_group_commands(groups_app, "group")
+_group_commands(queues_app, "queue")

@@ -1,0 +1,66 @@
+"""records create|update|show|list."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from stageflow.cli import render
+from stageflow.cli.state import options, pairs
+from stageflow.store.records import RecordRow
+
+app = typer.Typer(help="Records of deployed objects.", no_args_is_help=True)
+
+
+def _show(row: RecordRow) -> None:
+    render.out.print(f"[bold]{row.name}[/bold]  {row.object} {row.id}")
+    render.table(
+        ["field", "value"],
+        ([k, json.dumps(v, default=str)] for k, v in sorted(row.fields.items())),
+        title="Fields",
+    )
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    obj: str = typer.Argument(..., metavar="OBJECT"),
+    values: list[str] = typer.Option(
+        None, "--set", help="A field value: FIELD=VALUE (repeatable)."
+    ),
+    by: str = typer.Option("system", "--by"),
+) -> None:
+    """Create a record; prints its id."""
+    row = options(ctx).app().records.create(obj, pairs(values, "--set"), by)
+    _show(row)
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    record_id: str,
+    values: list[str] = typer.Option(
+        None, "--set", help="A field value: FIELD=VALUE (repeatable)."
+    ),
+    by: str = typer.Option("system", "--by"),
+) -> None:
+    """Change fields of a record."""
+    _show(options(ctx).app().records.update(record_id, pairs(values, "--set"), by))
+
+
+@app.command("show")
+def show(ctx: typer.Context, record_id: str) -> None:
+    """A record's fields."""
+    _show(options(ctx).app().records.get(record_id))
+
+
+@app.command("list")
+def list_records(ctx: typer.Context, obj: str = typer.Argument(..., metavar="OBJECT")) -> None:
+    """Records of an object, newest first."""
+    rows = options(ctx).app().records.list(obj)
+    render.table(
+        ["id", "name", "modified"],
+        ([r.id, r.name, render.when(r.modified_at)] for r in rows),
+        title=f"{obj} records",
+    )

@@ -1,0 +1,101 @@
+"""run start; runs list|show|cancel|suspend|resume|reevaluate."""
+
+from __future__ import annotations
+
+import typer
+
+from stageflow.cli import render
+from stageflow.cli.state import options, pairs
+
+run_app = typer.Typer(help="Start runs.", no_args_is_help=True)
+runs_app = typer.Typer(
+    help="Orchestration runs: list, show, cancel, suspend, resume, re-evaluate.",
+    no_args_is_help=True,
+)
+
+
+@run_app.command("start")
+def start(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The orchestration's API name."),
+    inputs: list[str] = typer.Option(
+        None, "--input", "-i", help="An input: NAME=VALUE (repeatable)."
+    ),
+    record: str | None = typer.Option(None, "--record", "-r", help="The context record's id."),
+    by: str = typer.Option("system", "--by"),
+) -> None:
+    """Start a run of the active version of orchestration NAME."""
+    view = options(ctx).app().start(name, pairs(inputs, "--input"), record, by)
+    render.run(view, show_log=False)
+
+
+@runs_app.command("list")
+def list_runs(
+    ctx: typer.Context,
+    status: str | None = typer.Option(None, "--status", "-s"),
+    orchestration: str | None = typer.Option(None, "--orchestration", "-o"),
+    record: str | None = typer.Option(None, "--record", "-r"),
+    limit: int = typer.Option(50, "--limit", "-n"),
+) -> None:
+    """Orchestration Runs, newest first."""
+    rows = options(ctx).app().runs(status, orchestration, record, limit)
+    render.table(
+        [
+            "Id",
+            "Name",
+            "Status",
+            "Stage",
+            "Created By",
+            "Created Date",
+            "Last Modified By",
+            "Last Modified Date",
+        ],
+        (
+            [
+                r.id,
+                r.name,
+                render.status(r.status),
+                r.current_stage or "",
+                r.created_by,
+                render.when(r.created_at),
+                r.modified_by,
+                render.when(r.modified_at),
+            ]
+            for r in rows
+        ),
+        title="Orchestration Runs",
+    )
+
+
+@runs_app.command("show")
+def show(
+    ctx: typer.Context, run_id: str = typer.Argument(..., help="A run id (or a unique prefix).")
+) -> None:
+    """The run's stages and steps with statuses, outputs and errors, and its timeline."""
+    render.run(options(ctx).app().run(run_id))
+
+
+@runs_app.command("cancel")
+def cancel(ctx: typer.Context, run_id: str, by: str = typer.Option("supervisor", "--by")) -> None:
+    """Cancel a run: its stage, steps and open work items become Canceled."""
+    render.run(options(ctx).app().cancel(run_id, by), show_log=False)
+
+
+@runs_app.command("suspend")
+def suspend(ctx: typer.Context, run_id: str, by: str = typer.Option("supervisor", "--by")) -> None:
+    """Suspend a run: nothing starts and its work items wait until it is resumed."""
+    render.run(options(ctx).app().suspend(run_id, by), show_log=False)
+
+
+@runs_app.command("resume")
+def resume(ctx: typer.Context, run_id: str, by: str = typer.Option("supervisor", "--by")) -> None:
+    """Resume a suspended run, or a run in Error (its failed step starts again)."""
+    render.run(options(ctx).app().resume(run_id, by), show_log=False)
+
+
+@runs_app.command("reevaluate")
+def reevaluate(
+    ctx: typer.Context, run_id: str, by: str = typer.Option("supervisor", "--by")
+) -> None:
+    """Publish an orchestration event: the run re-checks its current stage's criteria."""
+    render.run(options(ctx).app().reevaluate(run_id, by), show_log=False)
