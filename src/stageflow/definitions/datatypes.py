@@ -30,14 +30,14 @@ def compatible(target: DataType, source: object) -> bool:
 
 def literal_fits(t: DataType, value: Any) -> bool:
     family = _FAMILY[t]
-    if value is None or family in ("any", "text") and not isinstance(value, dict | list):
+    if value is None or (family in ("any", "text") and not isinstance(value, dict | list)):
         return family != "text" or not isinstance(value, bool) or value is None
     if family == "number":
         return isinstance(value, int | float) and not isinstance(value, bool)
     if family == "checkbox":
         return isinstance(value, bool)
     if family == "date":
-        return isinstance(value, date) and not isinstance(value, datetime) or _iso(value, date)
+        return (isinstance(value, date) and not isinstance(value, datetime)) or _iso(value, date)
     if family == "datetime":
         return isinstance(value, datetime | date) or _iso(value, datetime)
     if family == "list":

@@ -104,18 +104,18 @@ def load_text(text: str, file: str) -> tuple[Definition | None, list[Problem]]:
 
 def _dispatch(r: Reader, doc: LocDict) -> Definition | None:
     version = doc.get("stageflow")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:  # `true` and 1.0 are not 1
         r.problem(
-            f"'stageflow' must be {FORMAT_VERSION} (the definition format version), got {version!r}",
+            f"'stageflow' must be {FORMAT_VERSION} (the format version), got {version!r}",
             doc,
-            "stageflow" if "stageflow" in doc else None,
+            "stageflow",
         )
     kind_text = doc.get("kind")
     try:
         kind = Kind(str(kind_text))
     except ValueError:
         options = ", ".join(k.value for k in Kind)
-        r.problem(f"'kind' is {kind_text!r}; expected one of: {options}", doc, "kind" if "kind" in doc else None)
+        r.problem(f"'kind' is {kind_text!r}; expected one of: {options}", doc, "kind")
         return None
     if kind is Kind.ORCHESTRATION:
         return parse_orchestration.parse(r, doc)

@@ -20,9 +20,21 @@ class Loc:
 
     file: str
     line: int
+    # lines of the node's keys, dotted for nested mappings: (("flow", 14), ("inputs.amount", 17))
+    keys: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}"
+
+    def at(self, key: str) -> Loc:
+        """Where `key` ("flow", "inputs.amount") is written in this node; the nearest enclosing
+        key that is written, else the node itself."""
+        lines = dict(self.keys)
+        while key:
+            if key in lines:
+                return Loc(self.file, lines[key])
+            key = key.rpartition(".")[0]
+        return self
 
 
 NOWHERE = Loc("<code>", 0)

@@ -54,7 +54,9 @@ def reference_text(r: Reader, node: LocDict, key: str, value: Any) -> str | None
     """Check that `value` is exactly one well-formed merge field and return it."""
     path = references.parse(value)
     if path is None or not references.well_formed(path):
-        r.problem(f"{key!r} must be one reference like {{!$Record.Status}}, got {value!r}", node, key)
+        r.problem(
+            f"{key!r} must be one reference like {{!$Record.Status}}, got {value!r}", node, key
+        )
         return None
     return str(value)
 
@@ -92,10 +94,14 @@ def _rule(r: Reader, raw: Any, field_means_record: bool) -> Rule | None:
     elif "field" in node and field_means_record:
         left = references.text((references.RECORD, r.text(node, "field")))
     else:
-        r.problem("a condition needs 'ref' (a reference)" + (" or 'field'" if field_means_record else ""), node)
+        r.problem(
+            "a condition needs 'ref' (a reference)" + (" or 'field'" if field_means_record else ""),
+            node,
+            "ref",
+        )
     op_text = node.get("op")
     if op_text is None:
-        r.problem("missing required key 'op'", node)
+        r.problem("missing required key 'op'", node, "op")
         return None
     try:
         op = Operator(str(op_text))

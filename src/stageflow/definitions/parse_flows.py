@@ -71,7 +71,9 @@ def _screen(r: Reader, node: LocDict) -> Screen:
 
 
 def _screen_field(r: Reader, f: LocDict) -> ScreenField:
-    r.only_keys(f, {"name", "label", "type", "required", "default", "choices", "help", "validation"})
+    r.only_keys(
+        f, {"name", "label", "type", "required", "default", "choices", "help", "validation"}
+    )
     name = api_name(r, f)
     kind = r.choice(f, "type", DataType, DataType.TEXT)
     if kind not in _FIELD_TYPES:
@@ -102,7 +104,7 @@ def _screen_field(r: Reader, f: LocDict) -> ScreenField:
 def _choices(r: Reader, f: LocDict, kind: DataType) -> tuple[str, ...]:
     raw = f.get("choices")
     if kind in _CHOICE_TYPES and not raw:
-        r.problem(f"a {kind.value} field needs 'choices'", f)
+        r.problem(f"a {kind.value} field needs 'choices'", f, "choices")
         return ()
     if raw is None:
         return ()
@@ -153,7 +155,7 @@ def parse_object(r: Reader, doc: LocDict) -> ObjectDef:
                     r.problem(f"{kind.value!r} is not a record field type", f, "type")
                 lookup = f.get("lookup")
                 if kind is DataType.LOOKUP and not lookup:
-                    r.problem("a lookup field names its object in 'lookup'", f)
+                    r.problem("a lookup field names its object in 'lookup'", f, "lookup")
                 fields.append(
                     ObjectField(
                         name=fname,
@@ -187,7 +189,9 @@ _ELEMENT_REQUIRED: dict[ElementKind, set[str]] = {
 
 
 def parse_flow(r: Reader, doc: LocDict) -> FlowDef:
-    r.only_keys(doc, {"stageflow", "kind", "name", "label", "description", "inputs", "outputs", "elements"})
+    r.only_keys(
+        doc, {"stageflow", "kind", "name", "label", "description", "inputs", "outputs", "elements"}
+    )
     name = api_name(r, doc)
     elements: list[FlowElement] = []
     with r.at("elements"):
@@ -227,7 +231,7 @@ def _element(r: Reader, e: LocDict) -> FlowElement | None:
             if kind is not ElementKind.ASSIGNMENT:
                 r.only_keys(config, _ELEMENT_KEYS[kind])
             for key in sorted(_ELEMENT_REQUIRED[kind] - set(config)):
-                r.problem(f"missing required key {key!r}", config)
+                r.problem(f"missing required key {key!r}", config, key)
             parsed = dict(config)
     nxt = e.get("next")
     return FlowElement(name, kind, parsed, None if nxt is None else str(nxt), r.loc(e))
@@ -245,5 +249,7 @@ def _flow_decision(r: Reader, config: LocDict) -> dict[str, Any]:
                 r.only_keys(o, {"name", "conditions", "next"})
                 with r.at("conditions"):
                     conds = conditions(r, o.get("conditions"), field_means_record=False)
-                outcomes.append({"name": api_name(r, o), "conditions": conds, "next": o.get("next")})
+                outcomes.append(
+                    {"name": api_name(r, o), "conditions": conds, "next": o.get("next")}
+                )
     return {"outcomes": outcomes, "default": config.get("default")}

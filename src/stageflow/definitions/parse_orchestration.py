@@ -52,7 +52,7 @@ def parse(r: Reader, doc: LocDict) -> Orchestration:
     name = api_name(r, doc)
     kind = r.choice(doc, "type", OrchestrationType, OrchestrationType.AUTOLAUNCHED)
     if "type" not in doc:
-        r.problem("missing required key 'type' (record_triggered or autolaunched)", doc)
+        r.problem("missing required key 'type' (record_triggered or autolaunched)", doc, "type")
     trigger = None
     if kind is OrchestrationType.RECORD_TRIGGERED:
         with r.at("trigger"):
@@ -83,7 +83,7 @@ def parse(r: Reader, doc: LocDict) -> Orchestration:
 
 def _trigger(r: Reader, doc: LocDict) -> Trigger | None:
     if "trigger" not in doc:
-        r.problem("a record_triggered orchestration needs a 'trigger'", doc)
+        r.problem("a record_triggered orchestration needs a 'trigger'", doc, "trigger")
         return None
     node = r.mapping(doc["trigger"], "trigger")
     if node is None:
@@ -118,7 +118,7 @@ def _stage(r: Reader, node: LocDict) -> Stage:
     exit_: ExitCriterion = AllStepsComplete()
     if "exit" in node:
         with r.at("exit"):
-            exit_ = _criterion(r, node["exit"], "all_steps_complete", AllStepsComplete())  # type: ignore[assignment]
+            exit_ = _criterion(r, node["exit"], "all_steps_complete", AllStepsComplete())
     nxt = node.get("next")
     return Stage(
         name=name,
@@ -135,15 +135,15 @@ def _step(r: Reader, node: LocDict) -> Step:
     name = api_name(r, node)
     kind = r.choice(node, "type", StepType, StepType.BACKGROUND)
     if "type" not in node:
-        r.problem("missing required key 'type' (background or interactive)", node)
+        r.problem("missing required key 'type' (background or interactive)", node, "type")
     start: StartCriterion = OnStageStart()
     if "start" in node:
         with r.at("start"):
-            start = _criterion(r, node["start"], "stage_start", OnStageStart(), allow_after=True)  # type: ignore[assignment]
+            start = _criterion(r, node["start"], "stage_start", OnStageStart(), allow_after=True)
     completion: CompletionCriterion = OnFlowFinish()
     if "completion" in node:
         with r.at("completion"):
-            completion = _criterion(r, node["completion"], "flow_finish", OnFlowFinish())  # type: ignore[assignment]
+            completion = _criterion(r, node["completion"], "flow_finish", OnFlowFinish())
     inputs = node.get("inputs") or {}
     if not isinstance(inputs, dict):
         r.problem("'inputs' must be a mapping of flow input name to value", node, "inputs")
@@ -173,7 +173,9 @@ def _criterion(
     node = r.mapping(raw, "a criterion")
     if node is None:
         return default
-    allowed = {"when", "conditions", "evaluation_flow", "inputs"} | ({"after"} if allow_after else set())
+    allowed = {"when", "conditions", "evaluation_flow", "inputs"} | (
+        {"after"} if allow_after else set()
+    )
     r.only_keys(node, allowed)
     chosen = [k for k in ("when", "after", "conditions", "evaluation_flow") if k in node]
     if len(chosen) != 1:
@@ -200,7 +202,7 @@ def _criterion(
     if not isinstance(inputs, dict):
         r.problem("'inputs' must be a mapping", node, "inputs")
         inputs = {}
-    return WhenEvaluationFlow(str(node["evaluation_flow"]), dict(inputs), r.loc(node, "evaluation_flow"))
+    return WhenEvaluationFlow(str(node["evaluation_flow"]), dict(inputs), r.loc(node))
 
 
 def _assignee(r: Reader, node: LocDict) -> Assignee | None:
@@ -249,13 +251,19 @@ def _decision(r: Reader, node: LocDict) -> Decision:
                 oname = api_name(r, o)
                 conds = Conditions(())
                 if "conditions" not in o:
-                    r.problem("an outcome needs 'conditions'", o)
+                    r.problem("an outcome needs 'conditions'", o, "conditions")
                 else:
                     with r.at("conditions"):
                         conds = conditions(r, o["conditions"])
                 nxt = o.get("next")
                 outcomes.append(
-                    Outcome(oname, conds, None if nxt is None else str(nxt), label(r, o, oname), r.loc(o))
+                    Outcome(
+                        oname,
+                        conds,
+                        None if nxt is None else str(nxt),
+                        label(r, o, oname),
+                        r.loc(o),
+                    )
                 )
     default = node.get("default")
     return Decision(

@@ -51,10 +51,16 @@ def read(config: Path) -> Project:
     definitions = section.get("definitions", "definitions")
     modules = section.get("flow_modules", [])
     if not isinstance(definitions, str):
-        problems.append(Problem("'definitions' must be a folder name", str(config), None, "definitions"))
+        problems.append(
+            Problem("'definitions' must be a folder name", str(config), None, "definitions")
+        )
         definitions = "definitions"
     if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
-        problems.append(Problem("'flow_modules' must be a list of module names", str(config), None, "flow_modules"))
+        problems.append(
+            Problem(
+                "'flow_modules' must be a list of module names", str(config), None, "flow_modules"
+            )
+        )
         modules = []
     if problems:
         raise ConfigurationError(problems)

@@ -35,16 +35,16 @@ class _LineLoader(yaml.SafeLoader):
         out.line = node.start_mark.line + 1
         out.key_lines = {}
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             key = str(key)
             if key in out:
                 self.duplicate_keys.append((key, key_node.start_mark.line + 1))
-            out[key] = self.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+            out[key] = self.construct_object(value_node, deep=True)
             out.key_lines[key] = key_node.start_mark.line + 1
         return out
 
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LocList:  # type: ignore[override]
-        out = LocList(self.construct_object(child, deep=True) for child in node.value)  # type: ignore[no-untyped-call]
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LocList:
+        out = LocList(self.construct_object(child, deep=True) for child in node.value)
         out.line = node.start_mark.line + 1
         return out
 
@@ -56,15 +56,17 @@ _LineLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_LineLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+_LineLoader.add_implicit_resolver(
+    _BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _LineLoader.construct_mapping,  # type: ignore[arg-type]
+    _LineLoader.construct_mapping,
 )
 _LineLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
-    _LineLoader.construct_sequence,  # type: ignore[arg-type]
+    _LineLoader.construct_sequence,
 )
 
 
@@ -73,7 +75,7 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     loader = _LineLoader(text)
     loader.duplicate_keys = []
     try:
-        data = loader.get_single_data()  # type: ignore[no-untyped-call]
+        data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -81,7 +83,7 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     except yaml.YAMLError as exc:
         return None, [Problem(f"not valid YAML: {exc}", file)]
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     problems = [
         Problem(f"duplicate key {key!r}", file, line, key) for key, line in loader.duplicate_keys
     ]
@@ -120,7 +122,8 @@ class Reader:
         return ".".join(parts)
 
     def loc(self, node: Any, key: str | None = None) -> Loc:
-        return Loc(self.file, line_of(node, key))
+        """Where `node` (or its `key`) is, remembering the lines of the node's keys."""
+        return Loc(self.file, line_of(node, key), tuple(key_lines(node)))
 
     def problem(self, message: str, node: Any = None, key: str | None = None) -> None:
         line = line_of(node, key) if node is not None else None
@@ -184,3 +187,12 @@ def line_of(node: Any, key: str | None = None) -> int:
     if key is not None and isinstance(node, LocDict) and key in node.key_lines:
         return node.key_lines[key]
     return int(getattr(node, "line", 0))
+
+
+def key_lines(node: Any, prefix: str = "", depth: int = 2) -> Iterator[tuple[str, int]]:
+    """(dotted key, line) for the keys of a mapping and of the mappings nested `depth` deep."""
+    if not isinstance(node, LocDict) or depth <= 0:
+        return
+    for key, line in node.key_lines.items():
+        yield prefix + key, line
+        yield from key_lines(node.get(key), f"{prefix}{key}.", depth - 1)

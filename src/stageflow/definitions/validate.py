@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from stageflow.definitions import references
 from stageflow.definitions.catalog import FlowKind, FlowSignature, signature_of
+from stageflow.definitions.datatypes import compatible, literal_fits, type_name
 from stageflow.definitions.loader import Bundle
 from stageflow.definitions.model import (
     AfterSteps,
@@ -27,11 +29,21 @@ from stageflow.definitions.model import (
     WhenConditions,
     WhenEvaluationFlow,
 )
-from stageflow.definitions.datatypes import compatible, literal_fits, type_name
 from stageflow.errors import Problem
 
+T = TypeVar("T")
+
 RECORD_SYSTEM_FIELDS = frozenset(
-    {"Id", "Name", "Object", "Owner", "CreatedBy", "CreatedDate", "LastModifiedBy", "LastModifiedDate"}
+    {
+        "Id",
+        "Name",
+        "Object",
+        "Owner",
+        "CreatedBy",
+        "CreatedDate",
+        "LastModifiedBy",
+        "LastModifiedDate",
+    }
 )
 
 
@@ -49,7 +61,8 @@ def validate(bundle: Bundle, known: Known | None = None) -> list[Problem]:
     problems = list(bundle.problems)
     problems += _duplicates(bundle)
     flows: dict[str, FlowSignature] = dict(known.flows)
-    for d in [*bundle.screen_flows, *bundle.flows]:
+    flow_defs: list[ScreenFlow | FlowDef] = [*bundle.screen_flows, *bundle.flows]
+    for d in flow_defs:
         flows[d.name] = signature_of(d)
     objects = {**known.objects, **{o.name: o for o in bundle.objects}}
     orchestrations = known.orchestrations | {o.name for o in bundle.orchestrations}
@@ -76,12 +89,19 @@ def _duplicates(bundle: Bundle) -> list[Problem]:
         d = src.definition
         key = (type(d).__name__, d.name)
         if key in seen:
-            out.append(_at(d.loc, f"duplicate name {d.name!r}: also defined in {seen[key]}", "name"))
+            out.append(
+                _at(
+                    d.loc.at("name"),
+                    f"duplicate name {d.name!r}: also defined in {seen[key]}",
+                    "name",
+                )
+            )
         else:
             seen[key] = src.file
         if isinstance(d, ScreenFlow | FlowDef):
             if d.name in flow_like and seen.get(key) == src.file:
-                out.append(_at(d.loc, f"duplicate flow name {d.name!r}: also defined in {flow_like[d.name]}", "name"))
+                message = f"duplicate flow name {d.name!r}: also defined in {flow_like[d.name]}"
+                out.append(_at(d.loc.at("name"), message, "name"))
             flow_like.setdefault(d.name, src.file)
     return out
 
@@ -92,6 +112,17 @@ def _dupes(names: Iterable[tuple[str, Loc]], what: str, field_name: str) -> list
     for name, loc in names:
         if name in seen:
             out.append(_at(loc, f"duplicate {what} name {name!r}", field_name))
+        seen.add(name)
+    return out
+
+
+def _repeated(items: Iterable[tuple[str, T]]) -> list[T]:
+    """The items whose name was already seen earlier, in order."""
+    seen: set[str] = set()
+    out = []
+    for name, item in items:
+        if name in seen:
+            out.append(item)
         seen.add(name)
     return out
 
@@ -108,14 +139,30 @@ class _OrchestrationCheck:
 
     def run(self) -> list[Problem]:
         o = self.o
-        self.problems += _dupes(((n.name, n.loc) for n in o.nodes), "stage or decision", "stages")
-        self.problems += _dupes(
-            ((s.name, s.loc) for st in o.stages for s in st.steps), "step", "steps.name"
-        )
+        for n in _repeated((n.name, n) for n in o.nodes):
+            key = "name" if isinstance(n, Stage) else "decision"
+            self._add(
+                n.loc.at(key),
+                f"duplicate stage or decision name {n.name!r}",
+                f"stages[{n.name}].{key}",
+            )
+        repeated_steps = _repeated((s.name, s) for st in o.stages for s in st.steps)
+        for st in o.stages:
+            for step in st.steps:
+                if any(step is r for r in repeated_steps):
+                    self._add(
+                        step.loc.at("name"),
+                        f"duplicate step name {step.name!r}",
+                        f"stages[{st.name}].steps[{step.name}].name",
+                    )
         self.problems += _dupes(((v.name, v.loc) for v in o.inputs), "input", "inputs")
         if o.trigger is not None:
             if self.objects and o.trigger.object not in self.objects:
-                self._add(o.trigger.loc, f"unknown object {o.trigger.object!r}", "trigger.object")
+                self._add(
+                    o.trigger.loc.at("object"),
+                    f"unknown object {o.trigger.object!r}",
+                    "trigger.object",
+                )
             if o.trigger.conditions is not None:
                 self._conditions(o.trigger.conditions, "trigger.conditions")
         for node in o.nodes:
@@ -135,14 +182,26 @@ class _OrchestrationCheck:
             self._add(loc, f"{what} goes to unknown stage {target!r}", field_path)
 
     def _decision(self, d: Decision) -> None:
-        where = f"decisions[{d.name}]"
+        where = f"stages[{d.name}]"
         if not d.outcomes:
             self._add(d.loc, f"decision {d.name!r} has no outcomes", f"{where}.outcomes")
-        self.problems += _dupes(((x.name, x.loc) for x in d.outcomes), "outcome", f"{where}.outcomes")
+        self.problems += _dupes(
+            ((x.name, x.loc) for x in d.outcomes), "outcome", f"{where}.outcomes"
+        )
         for out in d.outcomes:
-            self._target(out.next, out.loc, f"{where}.outcomes[{out.name}].next", f"outcome {out.name!r}")
+            self._target(
+                out.next,
+                out.loc.at("next"),
+                f"{where}.outcomes[{out.name}].next",
+                f"outcome {out.name!r}",
+            )
             self._conditions(out.conditions, f"{where}.outcomes[{out.name}].conditions")
-        self._target(d.default, d.loc, f"{where}.default", f"the default of decision {d.name!r}")
+        self._target(
+            d.default,
+            d.loc.at("default"),
+            f"{where}.default",
+            f"the default of decision {d.name!r}",
+        )
 
     def _successors(self, name: str) -> list[str]:
         node = self.o.node(name)
@@ -165,12 +224,14 @@ class _OrchestrationCheck:
         for node in self.o.nodes:
             if node.name not in seen:
                 kind = "stage" if isinstance(node, Stage) else "decision"
-                self._add(node.loc, f"{kind} {node.name!r} can never be reached", f"stages[{node.name}]")
+                self._add(
+                    node.loc, f"{kind} {node.name!r} can never be reached", f"stages[{node.name}]"
+                )
 
     # --- stages and steps ---------------------------------------------------------------------
     def _stage(self, stage: Stage) -> None:
         where = f"stages[{stage.name}]"
-        self._target(stage.next, stage.loc, f"{where}.next", f"stage {stage.name!r}")
+        self._target(stage.next, stage.loc.at("next"), f"{where}.next", f"stage {stage.name!r}")
         exit_ = stage.exit
         if isinstance(exit_, WhenConditions):
             self._conditions(exit_.conditions, f"{where}.exit.conditions")
@@ -182,51 +243,86 @@ class _OrchestrationCheck:
         self._cycles(stage, where)
 
     def _step(self, step: Step, siblings: set[str], where: str) -> None:
-        sig = self.flows.get(step.flow)
-        wanted = FlowKind.SCREEN if step.type is StepType.INTERACTIVE else FlowKind.AUTOLAUNCHED
-        if sig is None:
-            kind = "screen flow" if wanted is FlowKind.SCREEN else "autolaunched flow"
-            self._add(step.loc, f"unknown {kind} {step.flow!r}", f"{where}.flow")
-        elif sig.kind is not wanted:
-            self._add(step.loc, f"{step.type.value} step needs a {wanted.value} flow; "
-                      f"{step.flow!r} is {sig.kind.value}", f"{where}.flow")  # fmt: skip
-        if step.type is StepType.INTERACTIVE:
-            if step.assignee is None:
-                self._add(step.loc, f"interactive step {step.name!r} has no assignee", f"{where}.assignee")
-            elif step.assignee.kind is AssigneeKind.REF:
-                self._refs(step.assignee.value, step.loc, f"{where}.assignee.ref")
-            if step.is_async:
-                self._add(step.loc, "only background steps can be async", f"{where}.async")
-        else:
-            if step.assignee is not None:
-                self._add(step.loc, "only interactive steps have an assignee", f"{where}.assignee")
-            if not isinstance(step.completion, OnFlowFinish):
-                self._add(step.loc, "a background step completes when its flow returns; "
-                          "'completion' is for interactive steps", f"{where}.completion")  # fmt: skip
+        self._step_kind(step, where)
         if step.record is not None:
-            self._refs(step.record, step.loc, f"{where}.record")
+            self._refs(step.record, step.loc.at("record"), f"{where}.record")
         if step.email.subject:
-            self._refs(step.email.subject, step.loc, f"{where}.email.subject")
+            self._refs(step.email.subject, step.loc.at("email.subject"), f"{where}.email.subject")
         if step.email.body:
-            self._refs(step.email.body, step.loc, f"{where}.email.body")
-        if sig is not None and sig.kind is wanted:
-            self._inputs(step.inputs, sig, step.loc, f"{where}.inputs")
-        else:
-            for key, value in step.inputs.items():
-                self._refs(value, step.loc, f"{where}.inputs.{key}")
+            self._refs(step.email.body, step.loc.at("email.body"), f"{where}.email.body")
+        self._step_flow(step, where)
         start = step.start
         if isinstance(start, AfterSteps):
-            for dep in start.steps:
-                if dep == step.name:
-                    self._add(step.loc, f"step {step.name!r} cannot start after itself", f"{where}.start.after")
-                elif dep not in siblings:
-                    self._add(step.loc, f"unknown step {dep!r} in 'after' (it must be in the same stage)",
-                              f"{where}.start.after")  # fmt: skip
+            self._after(step, start, siblings, where)
         for crit, part in ((start, "start"), (step.completion, "completion")):
             if isinstance(crit, WhenConditions):
                 self._conditions(crit.conditions, f"{where}.{part}.conditions")
             elif isinstance(crit, WhenEvaluationFlow):
                 self._evaluation(crit, f"{where}.{part}")
+
+    def _step_flow(self, step: Step, where: str) -> None:
+        """The step's flow exists, is of the kind the step runs, and gets fitting inputs."""
+        sig = self.flows.get(step.flow)
+        wanted = FlowKind.SCREEN if step.type is StepType.INTERACTIVE else FlowKind.AUTOLAUNCHED
+        if sig is None:
+            kind = "screen flow" if wanted is FlowKind.SCREEN else "autolaunched flow"
+            self._add(step.loc.at("flow"), f"unknown {kind} {step.flow!r}", f"{where}.flow")
+        elif sig.kind is not wanted:
+            self._add(
+                step.loc.at("flow"),
+                f"{step.type.value} step needs a {wanted.value} flow; "
+                f"{step.flow!r} is {sig.kind.value}",
+                f"{where}.flow",
+            )
+        if sig is not None and sig.kind is wanted:
+            self._inputs(step.inputs, sig, step.loc, f"{where}.inputs")
+        else:
+            for key, value in step.inputs.items():
+                self._refs(value, step.loc.at(f"inputs.{key}"), f"{where}.inputs.{key}")
+
+    def _step_kind(self, step: Step, where: str) -> None:
+        """What only interactive (assignee) or only background steps (async) have."""
+        if step.type is StepType.INTERACTIVE:
+            if step.assignee is None:
+                self._add(
+                    step.loc, f"interactive step {step.name!r} has no assignee", f"{where}.assignee"
+                )
+            elif step.assignee.kind is AssigneeKind.REF:
+                self._refs(step.assignee.value, step.loc.at("assignee"), f"{where}.assignee.ref")
+            if step.is_async:
+                self._add(
+                    step.loc.at("async"), "only background steps can be async", f"{where}.async"
+                )
+        else:
+            if step.assignee is not None:
+                self._add(
+                    step.loc.at("assignee"),
+                    "only interactive steps have an assignee",
+                    f"{where}.assignee",
+                )
+            if not isinstance(step.completion, OnFlowFinish):
+                self._add(
+                    step.loc.at("completion"),
+                    "a background step completes when its flow returns; "
+                    "'completion' is for interactive steps",
+                    f"{where}.completion",
+                )
+
+    def _after(self, step: Step, start: AfterSteps, siblings: set[str], where: str) -> None:
+        after = step.loc.at("start.after")
+        for dep in start.steps:
+            if dep == step.name:
+                self._add(
+                    after,
+                    f"step {step.name!r} cannot start after itself",
+                    f"{where}.start.after",
+                )
+            elif dep not in siblings:
+                self._add(
+                    after,
+                    f"unknown step {dep!r} in 'after' (it must be in the same stage)",
+                    f"{where}.start.after",
+                )
 
     def _cycles(self, stage: Stage, where: str) -> None:
         deps = {s.name: s.start.steps for s in stage.steps if isinstance(s.start, AfterSteps)}
@@ -234,7 +330,7 @@ class _OrchestrationCheck:
 
         def visit(name: str, trail: list[str]) -> list[str] | None:
             if state.get(name) == 1:
-                return [*trail[trail.index(name):], name]
+                return [*trail[trail.index(name) :], name]
             if state.get(name) == 2 or name not in deps:
                 return None
             state[name] = 1
@@ -247,44 +343,68 @@ class _OrchestrationCheck:
         for step in stage.steps:
             cycle = visit(step.name, [])
             if cycle:
-                self._add(step.loc, "steps wait for each other in a cycle: " + " -> ".join(cycle),
-                          f"{where}.steps[{step.name}].start.after")  # fmt: skip
+                self._add(
+                    step.loc.at("start.after"),
+                    "steps wait for each other in a cycle: " + " -> ".join(cycle),
+                    f"{where}.steps[{step.name}].start.after",
+                )
                 return
 
     def _evaluation(self, crit: WhenEvaluationFlow, where: str) -> None:
         sig = self.flows.get(crit.flow)
         if sig is None:
-            self._add(crit.loc, f"unknown evaluation flow {crit.flow!r}", f"{where}.evaluation_flow")
+            self._add(
+                crit.loc.at("evaluation_flow"),
+                f"unknown evaluation flow {crit.flow!r}",
+                f"{where}.evaluation_flow",
+            )
         elif sig.kind is not FlowKind.EVALUATION:
-            self._add(crit.loc, f"{crit.flow!r} is a {sig.kind.value} flow, not an evaluation flow",
-                      f"{where}.evaluation_flow")  # fmt: skip
+            self._add(
+                crit.loc.at("evaluation_flow"),
+                f"{crit.flow!r} is a {sig.kind.value} flow, not an evaluation flow",
+                f"{where}.evaluation_flow",
+            )
         else:
             self._inputs(crit.inputs, sig, crit.loc, f"{where}.inputs")
 
-    def _inputs(self, given: Mapping[str, object], sig: FlowSignature, loc: Loc, where: str) -> None:
+    def _inputs(
+        self, given: Mapping[str, object], sig: FlowSignature, owner: Loc, where: str
+    ) -> None:
+        """Check the inputs given to a flow; `owner` is the node holding the `inputs` key."""
         for name, value in given.items():
+            loc = owner.at(f"inputs.{name}")
             self._refs(value, loc, f"{where}.{name}")
             param = sig.inputs.get(name)
             if param is None:
                 if not sig.accepts_any_input:
                     known = ", ".join(sorted(sig.inputs)) or "none"
-                    self._add(loc, f"flow {sig.name!r} has no input {name!r} (its inputs: {known})",
-                              f"{where}.{name}")  # fmt: skip
+                    self._add(
+                        loc,
+                        f"flow {sig.name!r} has no input {name!r} (its inputs: {known})",
+                        f"{where}.{name}",
+                    )
                 continue
             path = references.parse(value)
             if path is None:
                 if not literal_fits(param.type, value):
-                    self._add(loc, f"wrong input type: {name!r} of flow {sig.name!r} is "
-                              f"{type_name(param.type)}, got {value!r}", f"{where}.{name}")  # fmt: skip
+                    self._add(
+                        loc,
+                        f"wrong input type: {name!r} of flow {sig.name!r} is "
+                        f"{type_name(param.type)}, got {value!r}",
+                        f"{where}.{name}",
+                    )
             else:
                 source = self._type_of(path)
                 if source is not None and not compatible(param.type, source):
-                    self._add(loc, f"wrong input type: {name!r} of flow {sig.name!r} is "
-                              f"{type_name(param.type)}, but {value} is {type_name(source)}",
-                              f"{where}.{name}")  # fmt: skip
+                    self._add(
+                        loc,
+                        f"wrong input type: {name!r} of flow {sig.name!r} is "
+                        f"{type_name(param.type)}, but {value} is {type_name(source)}",
+                        f"{where}.{name}",
+                    )
         for name, param in sig.inputs.items():
             if param.required and name not in given:
-                self._add(loc, f"flow {sig.name!r} requires input {name!r}", where)
+                self._add(owner.at("inputs"), f"flow {sig.name!r} requires input {name!r}", where)
 
     # --- references ---------------------------------------------------------------------------
     def _type_of(self, path: references.Path) -> object | None:
@@ -325,7 +445,11 @@ class _OrchestrationCheck:
             if len(rest) != 1:
                 return "name one field, like {!$Record.Status}"
             obj = self._record_object()
-            if obj is not None and rest[0] not in obj.field_map and rest[0] not in RECORD_SYSTEM_FIELDS:
+            if (
+                obj is not None
+                and rest[0] not in obj.field_map
+                and rest[0] not in RECORD_SYSTEM_FIELDS
+            ):
                 return f"object {obj.name!r} has no field {rest[0]!r}"
             return None
         if head == references.INPUT:
@@ -349,15 +473,19 @@ class _OrchestrationCheck:
 
     def _conditions(self, conditions: Conditions, where: str) -> None:
         for i, rule in enumerate(conditions.rules, start=1):
-            self._refs(rule.left, rule.loc, f"{where}.rules[{i}]")
-            self._refs(rule.value, rule.loc, f"{where}.rules[{i}].value")
+            self._refs(rule.left, rule.loc.at("ref"), f"{where}.rules[{i}]")
+            self._refs(rule.value, rule.loc.at("value"), f"{where}.rules[{i}].value")
             path = references.parse(rule.left)
             if rule.op is Operator.IS_CHANGED and (
                 self.o.type is not OrchestrationType.RECORD_TRIGGERED
-                or path is None or path[0] != references.RECORD
+                or path is None
+                or path[0] != references.RECORD
             ):
-                self._add(rule.loc, "is_changed applies only to $Record fields of a record-triggered "
-                          "orchestration", f"{where}.rules[{i}].op")  # fmt: skip
+                self._add(
+                    rule.loc.at("op"),
+                    "is_changed applies only to $Record fields of a record-triggered orchestration",
+                    f"{where}.rules[{i}].op",
+                )
 
 
 def _screen_flow(sf: ScreenFlow) -> list[Problem]:
@@ -367,23 +495,49 @@ def _screen_flow(sf: ScreenFlow) -> list[Problem]:
     for output in sf.outputs:
         source = sf.assign.get(output.name, output.name)
         if source not in known:
-            out.append(_at(output.loc, f"output {output.name!r} takes its value from {source!r}, "
-                           "which is no screen field or input", f"outputs[{output.name}]"))  # fmt: skip
+            out.append(
+                _at(
+                    output.loc,
+                    f"output {output.name!r} takes its value from {source!r}, "
+                    "which is no screen field or input",
+                    f"outputs[{output.name}]",
+                )
+            )
     outputs = {v.name for v in sf.outputs}
     for key in sf.assign:
         if key not in outputs:
-            out.append(_at(sf.loc, f"'assign' names {key!r}, which is not an output", f"assign.{key}"))
+            out.append(
+                _at(
+                    sf.loc.at(f"assign.{key}"),
+                    f"'assign' names {key!r}, which is not an output",
+                    f"assign.{key}",
+                )
+            )
+    out += _validation_refs(sf, known)
+    for up in sf.record_updates:
+        for path in references.paths_in([up.id, up.values]):
+            if path[0] not in known:
+                out.append(
+                    _at(up.loc, f"{references.text(path)}: reference to nothing", "record_updates")
+                )
+    return out
+
+
+def _validation_refs(sf: ScreenFlow, known: set[str]) -> list[Problem]:
+    """References in field validations name inputs or screen fields of the flow."""
+    out = []
     for f in sf.fields.values():
         if f.validation is not None:
             for rule in f.validation.condition.rules:
                 for path in references.paths_in([rule.left, rule.value]):
                     if path[0] not in known:
-                        out.append(_at(rule.loc, f"{references.text(path)}: reference to nothing",
-                                       f"fields[{f.name}].validation"))  # fmt: skip
-    for up in sf.record_updates:
-        for path in references.paths_in([up.id, up.values]):
-            if path[0] not in known:
-                out.append(_at(up.loc, f"{references.text(path)}: reference to nothing", "record_updates"))
+                        out.append(
+                            _at(
+                                rule.loc,
+                                f"{references.text(path)}: reference to nothing",
+                                f"fields[{f.name}].validation",
+                            )
+                        )
     return out
 
 
@@ -404,13 +558,22 @@ def _flow(fd: FlowDef, orchestrations: frozenset[str]) -> list[Problem]:
             if target is not None and target not in names:
                 out.append(_at(e.loc, f"goes to unknown element {target!r}", f"{where}.next"))
         if e.kind.value == "start_orchestration" and e.config.get("name") not in orchestrations:
-            out.append(_at(e.loc, f"unknown orchestration {e.config.get('name')!r}", f"{where}.name"))
+            name_loc = e.loc.at("start_orchestration.name")
+            out.append(
+                _at(name_loc, f"unknown orchestration {e.config.get('name')!r}", f"{where}.name")
+            )
         values: list[object] = [v for k, v in e.config.items() if k not in ("outcomes", "into")]
         for o in e.config.get("outcomes", []):
             values += [[r.left, r.value] for r in o["conditions"].rules]
         for path in references.paths_in(values):
             if path[0] not in variables:
-                out.append(_at(e.loc, f"{references.text(path)}: reference to nothing (no such variable)", where))
+                out.append(
+                    _at(
+                        e.loc,
+                        f"{references.text(path)}: reference to nothing (no such variable)",
+                        where,
+                    )
+                )
     return out
 
 
@@ -418,7 +581,15 @@ def _object(obj: ObjectDef, objects: Mapping[str, ObjectDef]) -> list[Problem]:
     out = _dupes(((f.name, f.loc) for f in obj.fields), "field", "fields")
     for f in obj.fields:
         if f.name in RECORD_SYSTEM_FIELDS:
-            out.append(_at(f.loc, f"{f.name!r} is a system field of every record", f"fields[{f.name}]"))
+            out.append(
+                _at(f.loc, f"{f.name!r} is a system field of every record", f"fields[{f.name}]")
+            )
         if f.lookup is not None and f.lookup not in objects:
-            out.append(_at(f.loc, f"lookup to unknown object {f.lookup!r}", f"fields[{f.name}].lookup"))
+            out.append(
+                _at(
+                    f.loc.at("lookup"),
+                    f"lookup to unknown object {f.lookup!r}",
+                    f"fields[{f.name}].lookup",
+                )
+            )
     return out

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from stageflow.definitions.model import AssigneeKind, ScreenFlow
 from stageflow.engine.events import CompleteWorkItem, ReassignWorkItem
 from stageflow.engine.state import Principal
-from stageflow.errors import InvalidInput, NotFound, PermissionDenied, Problem
+from stageflow.engine.statuses import WorkItemStatus
+from stageflow.errors import InvalidInput, NotFound, PermissionDenied, Problem, TransitionNotAllowed
 from stageflow.flows.screen import check_outputs, record_updates
 from stageflow.services import records as records_service
 from stageflow.services.driver import drive
@@ -61,6 +62,11 @@ def complete(
             )
         run = load(tx, row.run_id)
         item = run.work_items[item_id]
+        if item.status is not WorkItemStatus.ASSIGNED:
+            raise TransitionNotAllowed(
+                f"work item {item_id} is {item.status.value}; "
+                "only an Assigned work item can be completed"
+            )
         flow = screen_flow(tx.session, item.flow)
         values = check_outputs(flow, outputs or {})
         for _update, record_id, fields in record_updates(flow, item.inputs, values):

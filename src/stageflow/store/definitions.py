@@ -27,18 +27,21 @@ class DeployedVersion:
     deployed_by: str
 
 
-_parsed: dict[int, Definition] = {}  # versions never change once written
+# Parsed definitions by content: a version never changes once written, and the same content
+# parses the same way whichever database it came from.
+_parsed: dict[tuple[str, str], Definition] = {}
 
 
 def parsed(session: Session, definition_id: int) -> Definition:
-    found = _parsed.get(definition_id)
+    c = t.definitions.c
+    key_row = session.execute(
+        select(c.content_hash, c.source_file).where(c.id == definition_id)
+    ).one()
+    key = (key_row.content_hash, key_row.source_file)
+    found = _parsed.get(key)
     if found is None:
-        row = session.execute(
-            select(t.definitions.c.source_file, t.definitions.c.source_text).where(
-                t.definitions.c.id == definition_id
-            )
-        ).one()
-        found = _parsed[definition_id] = load_one(row.source_text, row.source_file)
+        text = session.execute(select(c.source_text).where(c.id == definition_id)).scalar_one()
+        found = _parsed[key] = load_one(text, key_row.source_file)
     return found
 
 
