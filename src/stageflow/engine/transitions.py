@@ -337,10 +337,9 @@ def _on_reevaluate(tx: _Tx, event: Reevaluate) -> None:
         return  # nothing to re-check: only a run in progress waits on criteria
     tx.actor = event.by
     tx.new_epoch()
-    before = len(tx.log)
+    # Logged even when nothing moves: who asked for a re-check, and why, is part of the audit.
+    tx.note("run", tx.base.name, None, None, event.reason)
     _settle(tx)
-    if len(tx.log) > before:
-        tx.log.insert(before, LogEntry(tx.now, event.by, "run", tx.base.name, None, None, event.reason))
 
 
 def _on_cancel(tx: _Tx, event: CancelRun) -> None:

@@ -1,0 +1,35 @@
+"""Python flows for the flow-runtime tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stageflow import FlowContext, evaluation_flow, flow
+
+
+@flow("Returns_Text")
+def returns_text(ctx: FlowContext) -> Any:
+    return "not a dict"
+
+
+@evaluation_flow("Ticket_Is_Done")
+def ticket_is_done(ctx: FlowContext, ticket: str) -> bool:
+    return (ctx.records.get("Ticket", ticket) or {}).get("Stage") == "done"
+
+
+@evaluation_flow("Broken_Evaluation")
+def broken_evaluation(ctx: FlowContext, ticket: str) -> bool:
+    raise RuntimeError("the evaluation flow broke")
+
+
+@flow("Mark_Done_And_Publish")
+def mark_done_and_publish(ctx: FlowContext, ticket: str, target: str) -> dict[str, Any]:
+    ctx.records.update("Ticket", ticket, {"Stage": "done"})
+    ctx.reevaluate(target)
+    return {}
+
+
+@flow("Slow_Async")
+def slow_async(ctx: FlowContext, ticket: str) -> dict[str, Any]:
+    ctx.records.update("Ticket", ticket, {"Stage": "async ran"})
+    return {"ran": True}

@@ -1,0 +1,111 @@
+"""Declarative flows, Python flow contracts, evaluation flows and published events, through
+deployed definitions on a real database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stageflow.app import App
+
+PROJECT = Path(__file__).parent / "project"
+
+
+@pytest.fixture
+def flows_app(app: App) -> App:
+    app.deploy(PROJECT)
+    return app
+
+
+def _step(app: App, run_id: str, name: str):  # type: ignore[no-untyped-def]
+    return next(s for st in app.run(run_id).stages for s in st.steps if s.name == name)
+
+
+def test_declarative_flow_small_branch_updates_the_record(flows_app: App) -> None:
+    app = flows_app
+    ticket = app.records.create("Ticket", {"Title": "tiny", "Size": 3}).id
+    run = app.start("Triage_Work", {"ticket": ticket})
+    assert run.status == "Completed"
+    assert _step(app, run.id, "Run_Triage").outputs == {
+        "verdict": "small",
+        "child": None,
+        "child_run": None,
+    }
+    assert app.records.get(ticket).fields["Stage"] == "small"
+
+
+def test_declarative_flow_big_branch_creates_a_record_and_starts_an_orchestration(
+    flows_app: App,
+) -> None:
+    app = flows_app
+    ticket = app.records.create("Ticket", {"Title": "huge", "Size": 40}).id
+    run = app.start("Triage_Work", {"ticket": ticket})
+    outputs = _step(app, run.id, "Run_Triage").outputs
+    assert outputs is not None
+    assert outputs["verdict"] == "big"
+    child = app.records.get(outputs["child"])
+    assert (child.fields["Title"], child.fields["Size"]) == ("part of huge", 5)
+    child_run = app.run(outputs["child_run"])
+    assert child_run.orchestration == "Child_Work"
+    assert child_run.created_by.startswith("flow:")
+    # The child's async step ran (embedded worker); its stage waits for Stage == done.
+    assert app.records.get(child.id).fields["Stage"] == "async ran"
+    assert child_run.status == "InProgress" or app.run(child_run.id).status == "InProgress"
+    app.records.update(child.id, {"Stage": "done"})
+    assert app.reevaluate(child_run.id).status == "Completed"
+    assert "Stage" not in app.records.get(ticket).fields  # the big branch never ran `Small`
+
+
+def test_a_flow_publishing_an_event_makes_another_run_reevaluate(flows_app: App) -> None:
+    app = flows_app
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    waiting = app.start("Wait_For_Done", {"ticket": ticket})
+    assert waiting.status == "InProgress"
+    assert app.reevaluate(waiting.id).status == "InProgress"  # the evaluation flow says no
+    finisher = app.start("Finisher", {"ticket": ticket, "target": waiting.id})
+    assert finisher.status == "Completed"
+    view = app.run(waiting.id)
+    assert view.status == "Completed"
+    assert view.stages[0].steps[0].status == "Discontinued"
+    assert any("published by a flow" in e.detail for e in view.log)
+
+
+def test_flow_returning_something_else_than_a_dict_fails_its_step(flows_app: App) -> None:
+    run = flows_app.start("Bad_Output_Run")
+    assert run.status == "Error"
+    error = run.stages[0].steps[0].error
+    assert error is not None
+    assert "returned str" in error.message
+
+
+def test_failing_evaluation_flow_puts_the_run_in_error_with_its_traceback(flows_app: App) -> None:
+    app = flows_app
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    run = app.start("Broken_Things", {"ticket": ticket})
+    assert run.status == "Error"
+    step = run.stages[0].steps[0]
+    assert step.status == "Error"
+    assert step.error is not None
+    assert "the evaluation flow broke" in step.error.message
+    assert "project_flows.py" in step.error.traceback
+    assert "Stage" not in app.records.get(ticket).fields  # the step's own flow never ran
+
+
+def test_suspended_run_parks_its_async_step_until_resumed(app: App) -> None:
+    app.rt.embedded_worker = False
+    app.deploy(PROJECT)
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    parent = app.records.create("Ticket", {"Title": "p", "Size": 50}).id
+    run = app.start("Triage_Work", {"ticket": parent})
+    outputs = _step(app, run.id, "Run_Triage").outputs
+    assert outputs is not None
+    child_run = outputs["child_run"]
+    app.suspend(child_run, by="sue")
+    assert app.drain() == 1  # the queued flow was looked at and parked, not run
+    assert "Stage" not in app.records.get(outputs["child"]).fields
+    app.resume(child_run, by="sue")
+    assert app.drain() == 1
+    assert app.records.get(outputs["child"]).fields["Stage"] == "async ran"
+    assert _step(app, child_run, "Async_Work").status == "Completed"
+    assert ticket
