@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from stageflow.cli import render
@@ -53,19 +52,14 @@ app.add_typer(people.queues_app, name="queues")
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; StageflowError becomes its problems on stderr and the error's exit code."""
-    command = typer.main.get_command(app)
     try:
-        result = command.main(args=argv, prog_name="stageflow", standalone_mode=False)
+        app(args=argv, prog_name="stageflow")
     except StageflowError as exc:
         render.problems(exc.problems)
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        render.err.print("aborted")
-        return 1
-    return result if isinstance(result, int) else 0
+    except SystemExit as exc:  # usage errors, --help and normal ends
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
 
 
 def entry() -> None:
