@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 
@@ -21,7 +22,7 @@ USERS = {
 }
 
 
-def seed(app: App, examples: Path) -> list[str]:
+def seed(app: App, examples: Path) -> tuple[list[str], dict[str, str]]:
     """Deploy the examples and create people, records and runs in several statuses."""
     app.deploy(examples, by="admin")
     for username, (name, _) in USERS.items():
@@ -54,7 +55,8 @@ def seed(app: App, examples: Path) -> list[str]:
         reviews.work_items[0].id, "alice", {"priority": "High", "comments": "urgent"}
     )
     lines.append(f"{reviews.id}  in Customer QA Survey: reviews waiting for bob and carol")
-    failing = app.start("Case_Management", record=case("Broken gutter", "Roof", None))
+    gutter = case("Broken gutter", "Roof", None)
+    failing = app.start("Case_Management", record=gutter)
     failed = app.complete_work_item(failing.work_items[0].id, "alice", {"priority": "Medium"})
     lines.append(
         f"{failed.id}  in {failed.status}: the case has no Contact_Email "
@@ -75,7 +77,13 @@ def seed(app: App, examples: Path) -> list[str]:
         "Expense_Approval", {"recordId": expense.id, "approver": "dave", "amount": 249.0}
     )
     lines.append(f"{approval.id}  expense approval waiting for dave")
-    return lines
+    ids = {
+        "waiting": waiting.id,
+        "item": waiting.work_items[0].id,
+        "failed": failed.id,
+        "case": gutter,
+    }
+    return lines, ids
 
 
 def demo(
@@ -87,12 +95,13 @@ def demo(
 ) -> None:
     """Load the examples with demo people, records and runs; then run the worker."""
     app = options(ctx).app()
+    ids = {"waiting": "RUN_ID", "item": "ITEM_ID", "failed": "RUN_ID", "case": "CASE_ID"}
     if app.runs(limit=1):
         render.out.print("[yellow]this database has runs already; showing it as it is[/yellow]")
         lines = [f"{r.id}  {r.status}  {r.name}" for r in app.runs()]
     else:
         try:
-            lines = seed(app, examples)
+            lines, ids = seed(app, examples)
         except StageflowError:
             render.err.print(
                 "could not load the examples (run from the repository root or pass --examples)"
@@ -106,15 +115,19 @@ def demo(
     )
     for line in lines:
         render.out.print("  run " + line)
-    sf = f"stageflow --db {db}"
-    render.out.print(f"""
-try:
-  {sf} runs list
-  {sf} runs show RUN_ID
-  {sf} work-items list --user alice
-  {sf} work-items complete ITEM_ID --as alice --output priority=High
-  {sf} records update CASE_ID --set Contact_Email=pat@example.com && {sf} runs resume RUN_ID
-""")
+    sf = f"{Path(sys.argv[0]).name if sys.argv else 'stageflow'} --db {db}"
+    render.out.print(
+        "\ntry, in another terminal (.venv/bin/ holds the stageflow command):",
+        f"  {sf} runs list",
+        f"  {sf} runs show {ids['failed']}",
+        f"  {sf} work-items list --user alice",
+        f"  {sf} work-items complete {ids['item']} --as alice --output priority=High",
+        f"  {sf} runs show {ids['waiting']}",
+        f"  {sf} records update {ids['case']} --set Contact_Email=pat@example.com",
+        f"  {sf} runs resume {ids['failed']}",
+        sep="\n",
+        soft_wrap=True,
+    )
     if no_worker:
         return
     stop = threading.Event()
