@@ -93,6 +93,8 @@ def load_text(text: str, file: str) -> tuple[Definition | None, list[Problem]]:
     data, problems = load_yaml(text, file)
     if data is None and problems:
         return None, problems
+    if data is None and not problems:
+        return None, [Problem("the file is empty: a definition starts with 'stageflow: 1'", file)]
     r = Reader(file)
     r.problems.extend(problems)
     doc = r.mapping(data, "a definition file")

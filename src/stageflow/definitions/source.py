@@ -127,7 +127,7 @@ class Reader:
 
     def problem(self, message: str, node: Any = None, key: str | None = None) -> None:
         line = line_of(node, key) if node is not None else None
-        self.problems.append(Problem(message, self.file, line or None, self.field(key)))
+        self.problems.append(Problem(message, self.file, line or None, self.field(key) or None))
 
     # typed access
     def mapping(self, node: Any, what: str) -> LocDict | None:

@@ -1,0 +1,531 @@
+"""Validation across definitions: every problem, each with the file, line and field it is about."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+
+import stageflow
+from stageflow.definitions.catalog import FlowKind, FlowSignature, Param
+from stageflow.definitions.loader import Bundle, Source, load_text
+from stageflow.definitions.model import DataType
+from stageflow.definitions.validate import Known, validate
+from stageflow.errors import Problem
+from tests.conftest import EXAMPLES
+
+TICKET = dedent(
+    """\
+    stageflow: 1
+    kind: object
+    name: Ticket
+    fields:
+      - {name: Status, type: picklist, choices: [Open, Closed]}
+      - {name: Hours, type: number}
+      - {name: Owner_Email, type: email}
+      - {name: Assignee, type: user}
+    """
+)
+
+FIX_SCREEN = dedent(
+    """\
+    stageflow: 1
+    kind: screen_flow
+    name: Fix_Screen
+    inputs:
+      - {name: recordId, type: text, required: true}
+    outputs:
+      - {name: done, type: checkbox}
+      - {name: hours, type: number}
+    screens:
+      - name: Fix
+        fields:
+          - {name: done, label: Fixed, type: checkbox}
+          - {name: hours, label: Hours spent, type: number}
+    record_updates:
+      - object: Ticket
+        id: "{!recordId}"
+        values: {Hours: "{!hours}"}
+    """
+)
+
+LOG_HOURS = dedent(
+    """\
+    stageflow: 1
+    kind: flow
+    name: Log_Hours
+    inputs:
+      - {name: hours, type: number, required: true}
+    outputs:
+      - {name: logged, type: checkbox}
+    elements:
+      - name: Check
+        decision:
+          outcomes:
+            - name: Nothing
+              conditions: {rules: [{ref: "{!hours}", op: is_null}]}
+              next: end
+      - name: Done
+        assignment: {logged: true}
+    """
+)
+
+TICKET_FLOW = dedent(
+    """\
+    stageflow: 1
+    kind: orchestration
+    name: Ticket_Flow
+    type: record_triggered
+    trigger:
+      object: Ticket
+      when: created_or_updated
+      conditions: {rules: [{field: Status, op: equals, value: Open}]}
+    stages:
+      - name: Work
+        steps:
+          - name: Fix
+            type: interactive
+            flow: Fix_Screen
+            assignee: {queue: Fixers}
+            record: "{!$Record.Id}"
+            inputs:
+              recordId: "{!$Record.Id}"
+          - name: Log
+            type: background
+            flow: Log_Hours
+            start:
+              after: [Fix]
+            inputs:
+              hours: "{!Fix.Outputs.hours}"
+      - decision: Done
+        outcomes:
+          - name: Fixed
+            conditions:
+              rules:
+                - {ref: "{!Fix.Outputs.done}", op: equals, value: true}
+            next: Close
+        default: Work
+      - name: Close
+        exit:
+          conditions: {rules: [{ref: "{!$Record.Status}", op: is_changed}]}
+        steps:
+          - name: Notify
+            type: background
+            flow: Send_Mail
+            inputs:
+              to: "{!$Record.Owner_Email}"
+          - name: Check
+            type: interactive
+            flow: Fix_Screen
+            assignee: {ref: "{!$Record.Assignee}"}
+            inputs:
+              recordId: "{!$Record.Id}"
+            start:
+              evaluation_flow: Needs_Check
+              inputs:
+                hours: "{!$Record.Hours}"
+    """
+)
+
+PYTHON_FLOWS = Known(
+    flows={
+        "Send_Mail": FlowSignature(
+            "Send_Mail", FlowKind.AUTOLAUNCHED, {"to": Param(DataType.TEXT, required=True)}
+        ),
+        "Needs_Check": FlowSignature(
+            "Needs_Check", FlowKind.EVALUATION, {"hours": Param(DataType.NUMBER, required=True)}
+        ),
+    }
+)
+
+ORCH = "orchestrations/ticket_flow.yaml"
+FILES = {
+    "objects/ticket.yaml": TICKET,
+    "screen_flows/fix.yaml": FIX_SCREEN,
+    "flows/log_hours.yaml": LOG_HOURS,
+    ORCH: TICKET_FLOW,
+}
+
+
+def line(text: str, needle: str) -> int:
+    """The 1-based line of the one place `needle` occurs in `text`."""
+    assert text.count(needle) == 1, needle
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def check(files: dict[str, str], known: Known | None = PYTHON_FLOWS) -> list[Problem]:
+    bundle = Bundle()
+    for file, text in files.items():
+        definition, problems = load_text(text, file)
+        bundle.problems.extend(problems)
+        if definition is not None:
+            bundle.sources.append(Source(definition, file, text))
+    return validate(bundle, known)
+
+
+def changed(file: str, *replacements: tuple[str, str]) -> dict[str, str]:
+    files = dict(FILES)
+    text = files[file]
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    files[file] = text
+    return files
+
+
+def test_the_project_used_below_is_valid() -> None:
+    assert check(FILES) == []
+
+
+def test_the_examples_validate_with_zero_problems(tmp_path: Path) -> None:
+    app = stageflow.connect(f"sqlite:///{tmp_path / 'stageflow.db'}")
+    try:
+        assert app.validate(EXAMPLES) == []
+    finally:
+        app.close()
+
+
+def test_flows_that_are_not_in_the_folder_come_from_what_is_known() -> None:
+    problems = check(FILES, known=None)
+    assert sorted(p.message for p in problems) == [
+        "unknown autolaunched flow 'Send_Mail'",
+        "unknown evaluation flow 'Needs_Check'",
+    ]
+
+
+# --- every problem is collected -----------------------------------------------------------------
+
+
+def test_one_file_with_three_mistakes_reports_all_three() -> None:
+    files = changed(
+        ORCH,
+        ("flow: Log_Hours", "flow: Log_Hour"),
+        ("        assignee: {queue: Fixers}\n", ""),
+        ('to: "{!$Record.Owner_Email}"', 'to: "{!$Input.to}"'),
+    )
+    text = files[ORCH]
+    found = [(p.file, p.line, p.field) for p in check(files)]
+    assert found == [
+        (ORCH, line(text, "- name: Fix\n"), "stages[Work].steps[Fix].assignee"),
+        (ORCH, line(text, "flow: Log_Hour"), "stages[Work].steps[Log].flow"),
+        (ORCH, line(text, "to: "), "stages[Close].steps[Notify].inputs.to"),
+    ]
+
+
+def test_mistakes_in_several_files_and_of_both_phases_are_all_reported() -> None:
+    files = changed(ORCH, ("flow: Send_Mail", "flow: Send_Mails"))
+    files["flows/log_hours.yaml"] = LOG_HOURS.replace("op: is_null", "op: is_empty")
+    files["objects/ticket.yaml"] = TICKET.replace("{name: Hours", "{name: Hours, colour: red")
+    problems = check(files)
+    assert [(p.file, p.field) for p in problems] == [
+        ("flows/log_hours.yaml", "elements[0].decision.outcomes[0].conditions.rules[0].op"),
+        ("objects/ticket.yaml", "fields[1].colour"),
+        (ORCH, "stages[Close].steps[Notify].flow"),
+    ]
+
+
+# --- orchestration checks -------------------------------------------------------------------------
+
+CASES = [
+    # (id, replacements, needle on the reported line, field, message part)
+    (
+        "decision default to an unknown stage",
+        [("default: Work", "default: Wrok")],
+        "default: Wrok",
+        "stages[Done].default",
+        "unknown stage 'Wrok'",
+    ),
+    (
+        "stage next to an unknown stage",
+        [("  - name: Close\n", "  - name: Close\n    next: Nowhere\n")],
+        "next: Nowhere",
+        "stages[Close].next",
+        "unknown stage 'Nowhere'",
+    ),
+    (
+        "duplicate stage name",
+        [("  - name: Close\n", "  - name: Work\n"), ("next: Close", "next: Work")],
+        "  - name: Work\n    exit:",
+        "stages[Work].name",
+        "duplicate stage or decision name 'Work'",
+    ),
+    (
+        "duplicate step name in another stage",
+        [("- name: Check\n", "- name: Fix\n")],
+        "- name: Fix\n        type: interactive\n        flow: Fix_Screen\n        assignee: {ref",
+        "stages[Close].steps[Fix].name",
+        "duplicate step name 'Fix'",
+    ),
+    (
+        "step after itself",
+        [("after: [Fix]", "after: [Log]")],
+        "after: [Log]",
+        "steps[Log].start.after",
+        "cannot start after itself",
+    ),
+    (
+        "after a step of another stage",
+        [("after: [Fix]", "after: [Notify]")],
+        "after: [Notify]",
+        "steps[Log].start.after",
+        "unknown step 'Notify'",
+    ),
+    (
+        "background step with an assignee",
+        [("flow: Send_Mail\n", "flow: Send_Mail\n        assignee: {user: bob}\n")],
+        "assignee: {user: bob}",
+        "steps[Notify].assignee",
+        "only interactive steps have an assignee",
+    ),
+    (
+        "asynchronous interactive step",
+        [("flow: Fix_Screen\n", "flow: Fix_Screen\n        async: true\n")],
+        "async: true",
+        "steps[Fix].async",
+        "only background steps can be async",
+    ),
+    (
+        "interactive step running an autolaunched flow",
+        [
+            (
+                "    flow: Fix_Screen\n        assignee: {ref",
+                "    flow: Log_Hours\n        assignee: {ref",
+            )
+        ],
+        "flow: Log_Hours\n        assignee",
+        "steps[Check].flow",
+        "interactive step needs a screen flow",
+    ),
+    (
+        "background step running an evaluation flow",
+        [("flow: Send_Mail", "flow: Needs_Check")],
+        "    flow: Needs_Check",
+        "steps[Notify].flow",
+        "'Needs_Check' is evaluation",
+    ),
+    (
+        "unknown evaluation flow",
+        [("evaluation_flow: Needs_Check", "evaluation_flow: Needs_Chek")],
+        "evaluation_flow: Needs_Chek",
+        "steps[Check].start.evaluation_flow",
+        "unknown evaluation flow 'Needs_Chek'",
+    ),
+    (
+        "evaluation flow without its required input",
+        [('          inputs:\n            hours: "{!$Record.Hours}"\n', "")],
+        "evaluation_flow: Needs_Check",
+        "steps[Check].start.inputs",
+        "requires input 'hours'",
+    ),
+    (
+        "input the flow does not have",
+        [('hours: "{!Fix.Outputs.hours}"', 'hours: "{!Fix.Outputs.hours}"\n          minutes: 5')],
+        "minutes: 5",
+        "steps[Log].inputs.minutes",
+        "has no input 'minutes'",
+    ),
+    (
+        "reference of the wrong type",
+        [('hours: "{!Fix.Outputs.hours}"', 'hours: "{!Fix.Outputs.done}"')],
+        'hours: "{!Fix.Outputs.done}"',
+        "steps[Log].inputs.hours",
+        "wrong input type",
+    ),
+    (
+        "literal of the wrong type",
+        [('hours: "{!$Record.Hours}"', "hours: [1, 2]")],
+        "hours: [1, 2]",
+        "steps[Check].start.inputs.hours",
+        "wrong input type",
+    ),
+    (
+        "record field that does not exist",
+        [("{!$Record.Owner_Email}", "{!$Record.Owner_Mail}")],
+        "Owner_Mail",
+        "steps[Notify].inputs.to",
+        "object 'Ticket' has no field 'Owner_Mail'",
+    ),
+    (
+        "step output that does not exist",
+        [("{!Fix.Outputs.done}", "{!Fix.Outputs.finished}")],
+        "finished",
+        "stages[Done].outcomes[Fixed].conditions.rules[1]",
+        "has no output 'finished'",
+    ),
+    (
+        "step reference without Outputs or Status",
+        [("{!Fix.Outputs.done}", "{!Fix.done}")],
+        "{!Fix.done}",
+        "stages[Done].outcomes[Fixed].conditions.rules[1]",
+        "use {!Fix.Outputs.name} or {!Fix.Status}",
+    ),
+    (
+        "reference to nothing in an assignee",
+        [("{!$Record.Assignee}", "{!Reviewer.Outputs.user}")],
+        "{!Reviewer.Outputs.user}",
+        "steps[Check].assignee.ref",
+        "reference to nothing",
+    ),
+    (
+        "is_changed on something else than a record field",
+        [("{!$Record.Status}", "{!Fix.Status}")],
+        "{!Fix.Status}",
+        "stages[Close].exit.conditions.rules[1].op",
+        "is_changed applies only to $Record fields",
+    ),
+    (
+        "trigger on an unknown object",
+        [("  object: Ticket", "  object: Tickets")],
+        "object: Tickets",
+        "trigger.object",
+        "unknown object 'Tickets'",
+    ),
+    (
+        "decision without outcomes",
+        [
+            (
+                "    outcomes:\n      - name: Fixed\n        conditions:\n          rules:\n"
+                '            - {ref: "{!Fix.Outputs.done}", op: equals, value: true}\n'
+                "        next: Close\n",
+                "    outcomes: []\n",
+            )
+        ],
+        "- decision: Done",
+        "stages[Done].outcomes",
+        "has no outcomes",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("replacements", "needle", "field", "message"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
+)
+def test_an_orchestration_mistake_is_reported_where_it_is_written(
+    replacements: list[tuple[str, str]], needle: str, field: str, message: str
+) -> None:
+    files = changed(ORCH, *replacements)
+    problems = check(files)
+    where = (ORCH, line(files[ORCH], needle))
+    matching = [p for p in problems if (p.file, p.line) == where and field in (p.field or "")]
+    assert [message in p.message for p in matching] == [True], problems
+
+
+def test_a_cycle_names_the_steps_that_wait_for_each_other() -> None:
+    # Log already starts after Fix; now Fix also waits for Log
+    files = changed(
+        ORCH,
+        (
+            "assignee: {queue: Fixers}\n",
+            "assignee: {queue: Fixers}\n        start: {after: [Log]}\n",
+        ),
+    )
+    text = files[ORCH]
+    problems = check(files)
+    assert [(p.line, p.field) for p in problems] == [
+        (line(text, "start: {after: [Log]}"), "stages[Work].steps[Fix].start.after")
+    ]
+    assert "steps wait for each other in a cycle: Fix -> Log -> Fix" in problems[0].message
+
+
+def test_prior_values_exist_only_in_record_triggered_orchestrations() -> None:
+    text = dedent(
+        """\
+        stageflow: 1
+        kind: orchestration
+        name: Started_By_Hand
+        type: autolaunched
+        inputs:
+          - {name: to, type: text, required: true}
+        stages:
+          - name: Only
+            steps:
+              - name: Mail
+                type: background
+                flow: Send_Mail
+                inputs:
+                  to: "{!$Record__Prior.Owner_Email}"
+        """
+    )
+    problems = check({"o.yaml": text})
+    assert [(p.line, p.field) for p in problems] == [(14, "stages[Only].steps[Mail].inputs.to")]
+    assert "$Record__Prior exists only in record-triggered orchestrations" in problems[0].message
+
+
+def test_an_unreachable_stage_is_reported_at_its_line() -> None:
+    idle = (
+        "  - name: Idle\n"
+        "    steps: [{name: Wait, type: background, flow: Send_Mail, inputs: {to: x}}]\n"
+    )
+    # Done goes to Close either way, so nothing ever leads to Idle (listed between them)
+    files = changed(
+        ORCH, ("default: Work", "default: Close"), ("  - name: Close\n", idle + "  - name: Close\n")
+    )
+    problems = check(files)
+    assert [(p.line, p.field) for p in problems] == [
+        (line(files[ORCH], "  - name: Idle"), "stages[Idle]")
+    ]
+    assert problems[0].message == "stage 'Idle' can never be reached"
+
+
+# --- screen flows, flows, objects ---------------------------------------------------------------
+
+
+def test_a_screen_flow_output_must_come_from_a_field_or_an_input() -> None:
+    files = dict(FILES)
+    files["screen_flows/fix.yaml"] = FIX_SCREEN.replace(
+        "  - {name: hours, type: number}\n",
+        "  - {name: hours, type: number}\n  - {name: minutes, type: number}\n",
+    )
+    problems = check(files)
+    assert [(p.line, p.field) for p in problems] == [(9, "outputs[minutes]")]
+    assert "no screen field or input" in problems[0].message
+
+
+def test_a_screen_flow_record_update_names_its_own_fields() -> None:
+    files = dict(FILES)
+    files["screen_flows/fix.yaml"] = FIX_SCREEN.replace('"{!hours}"', '"{!minutes}"')
+    problems = check(files)
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (15, "record_updates", "{!minutes}: reference to nothing")
+    ]
+
+
+def test_a_flow_element_goes_only_to_elements_of_its_flow() -> None:
+    files = dict(FILES)
+    files["flows/log_hours.yaml"] = LOG_HOURS.replace("next: end", "next: Finish")
+    problems = check(files)
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (9, "elements[Check].next", "goes to unknown element 'Finish'")
+    ]
+
+
+def test_an_object_lookup_names_a_known_object() -> None:
+    files = dict(FILES)
+    files["objects/ticket.yaml"] = TICKET + "  - {name: Parent, type: lookup, lookup: Tickt}\n"
+    problems = check(files)
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (9, "fields[Parent].lookup", "lookup to unknown object 'Tickt'")
+    ]
+
+
+def test_two_definitions_with_one_name_point_at_the_second_name() -> None:
+    files = dict(FILES)
+    files["screen_flows/fix_again.yaml"] = FIX_SCREEN.replace("name: Fix\n", "name: Fix_It\n")
+    problems = check(files)
+    assert [(p.file, p.line, p.field) for p in problems] == [
+        ("screen_flows/fix_again.yaml", 3, "name")
+    ]
+    assert "duplicate name 'Fix_Screen': also defined in screen_flows/fix.yaml" in str(problems[0])
+
+
+def test_a_screen_flow_and_a_flow_share_one_name_space() -> None:
+    files = dict(FILES)
+    files["screen_flows/fix.yaml"] = FIX_SCREEN.replace("name: Fix_Screen", "name: Log_Hours")
+    problems = check(files)
+    assert any(
+        p.file == "flows/log_hours.yaml" and p.line == 3 and "duplicate flow name" in p.message
+        for p in problems
+    ), problems
