@@ -28,19 +28,29 @@ class Records:
         self._rt = rt
 
     def create(self, object: str, values: Mapping[str, Any], by: str = "system") -> RecordRow:
-        return records.create(self._rt, object, values, by)
+        """Create a record; record-triggered orchestrations it meets start."""
+        row = records.create(self._rt, object, values, by)
+        _embedded_drain(self._rt)
+        return row
 
     def get(self, id: str) -> RecordRow:
         return records.get(self._rt, id)
 
     def update(self, id: str, values: Mapping[str, Any], by: str = "system") -> RecordRow:
-        return records.update(self._rt, id, values, by)
+        """Change fields; triggers fire and runs on the record re-evaluate."""
+        row = records.update(self._rt, id, values, by)
+        _embedded_drain(self._rt)
+        return row
 
     def delete(self, id: str) -> None:
         records.delete(self._rt, id)
 
     def list(self, object: str, limit: int = 200) -> list[RecordRow]:
         return records.find(self._rt, object, limit)
+
+
+def _embedded_drain(rt: Runtime) -> int:
+    return outbox_work.drain(rt) if rt.embedded_worker else 0
 
 
 class People:
@@ -154,6 +164,22 @@ class App:
 
     def reassign_work_item(self, id: str, to: str, by: str = "system") -> RunView:
         return work_items.reassign(self.rt, id, to, by)
+
+    def record_changed(
+        self,
+        object: str,
+        id: str,
+        values: Mapping[str, Any],
+        prior: Mapping[str, Any] | None = None,
+        by: str = "app",
+    ) -> RecordRow:
+        """Tell stageflow that a record of the host application changed (or was created, when
+        `prior` is None and stageflow has not seen it): stageflow keeps a copy of `values` for
+        `$Record`, starts the record-triggered orchestrations it meets and re-evaluates the
+        runs on it."""
+        row = records.record_changed(self.rt, object, id, values, prior, by)
+        _embedded_drain(self.rt)
+        return row
 
     # the worker
     def drain(self, limit: int = 10_000) -> int:

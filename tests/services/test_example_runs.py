@@ -12,7 +12,7 @@ from tests.conftest import EXAMPLES
 
 
 def _case(app: App, **values: object) -> str:
-    base: dict[str, object] = {"Subject": "Leaking roof", "Status": "Escalated", "Category": "Roof"}
+    base: dict[str, object] = {"Subject": "Leaking roof", "Status": "New", "Category": "Roof"}
     base.update(values)
     return app.records.create("Case", base).id
 

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from stageflow.engine.state import EMPTY
-
 
 @dataclass(frozen=True)
 class RunFlow:

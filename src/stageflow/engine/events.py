@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stageflow.engine.state import EMPTY, ErrorInfo, Principal
+from stageflow.engine.state import ErrorInfo, Principal
 
 SYSTEM = "system"
 

@@ -33,9 +33,7 @@ def the_current_stage_is_the_only_open_one(run: Run) -> bool:
 
 
 def steps_run_only_in_the_current_stage(run: Run) -> bool:
-    return all(
-        s.stage == run.current for s in run.steps.values() if s.status in STEP_ACTIVE
-    )
+    return all(s.stage == run.current for s in run.steps.values() if s.status in STEP_ACTIVE)
 
 
 def no_open_work_item_on_a_finished_step(run: Run) -> bool:
@@ -63,7 +61,9 @@ def a_failed_run_has_no_running_step(run: Run) -> bool:
 
 
 def a_completed_step_has_outputs(run: Run) -> bool:
-    return all(s.outputs is not None for s in run.steps.values() if s.status is StepStatus.COMPLETED)
+    return all(
+        s.outputs is not None for s in run.steps.values() if s.status is StepStatus.COMPLETED
+    )
 
 
 def a_completed_run_completed_its_last_stage(run: Run) -> bool:

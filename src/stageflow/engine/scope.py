@@ -23,15 +23,9 @@ def make_resolver(
     def resolve(path: references.Path) -> Any:
         head = path[0]
         if head == references.RECORD:
-            if len(path) == 1:
-                return record
-            if path[1] == "Id":
-                return record_id
-            return None if record is None else record.get(path[1])
+            return record_id if path[1:2] == ("Id",) else _field(record, path)
         if head == references.PRIOR:
-            if len(path) == 1:
-                return prior
-            return None if prior is None else prior.get(path[1])
+            return _field(prior, path)
         if head == references.INPUT:
             return inputs.get(path[1]) if len(path) > 1 else None
         if head == "$Run":
@@ -49,3 +43,10 @@ def make_resolver(
         return None
 
     return resolve
+
+
+def _field(values: Mapping[str, Any] | None, path: references.Path) -> Any:
+    """`{!$Record}` is the whole record, `{!$Record.Field}` one field (None without a record)."""
+    if len(path) == 1:
+        return values
+    return None if values is None else values.get(path[1])

@@ -106,9 +106,10 @@ class Run:
     record: Mapping[str, Any] | None = None  # the context record's values, loaded by the caller
     prior: Mapping[str, Any] | None = None  # $Record__Prior of a record-triggered start
     epoch: int = 0  # bumped at every evaluation point; evaluation results of older epochs are stale
-    evaluations: Mapping[str, bool | None] = field(default_factory=dict)  # None: asked, no answer yet
+    # criterion key -> the evaluation flow's answer in this epoch; None: asked, no answer yet
+    evaluations: Mapping[str, bool | None] = field(default_factory=dict)
     item_seq: int = 0
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    trigger_depth: int = 0  # how many record-triggered starts led to this run
 
     def open_work_items(self) -> list[WorkItem]:
         return [w for w in self.work_items.values() if w.status is WorkItemStatus.ASSIGNED]

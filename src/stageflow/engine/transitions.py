@@ -13,7 +13,6 @@ from stageflow.definitions.model import (
     AfterSteps,
     AllStepsComplete,
     AssigneeKind,
-    Decision as DecisionNode,
     OnFlowFinish,
     OnStageStart,
     Orchestration,
@@ -23,6 +22,7 @@ from stageflow.definitions.model import (
     WhenConditions,
     WhenEvaluationFlow,
 )
+from stageflow.definitions.model import Decision as DecisionNode
 from stageflow.engine import rules
 from stageflow.engine.commands import Command, Evaluate, LogEntry, RunFlow
 from stageflow.engine.events import (
@@ -136,6 +136,11 @@ def apply(run: Run, event: Event, now: datetime) -> Decision:
     return tx.decision()
 
 
+_STEP_ENDED = frozenset(
+    {StepStatus.COMPLETED, StepStatus.ERROR, StepStatus.DISCONTINUED, StepStatus.CANCELED}
+)
+
+
 class _Tx:
     """A working copy of one run while one event is applied; frozen again by decision()."""
 
@@ -157,7 +162,8 @@ class _Tx:
         self.advances = 0
 
     def decision(self) -> Decision:
-        if not self.log and not self.commands and self.evaluations == self.base.evaluations:
+        commands = tuple(c for c in self.commands if self.still_wanted(c))
+        if not self.log and not commands and self.evaluations == self.base.evaluations:
             return Decision(self.base)
         run = replace(
             self.base,
@@ -172,10 +178,26 @@ class _Tx:
             modified_at=self.now if self.log else self.base.modified_at,
             modified_by=self.actor if self.log else self.base.modified_by,
         )
-        return Decision(run, tuple(self.commands), tuple(self.log))
+        return Decision(run, commands, tuple(self.log))
+
+    def still_wanted(self, command: Command) -> bool:
+        """A flow for a step that stopped later in the same event (its stage completed or
+        failed) is not run; an evaluation asked before a later evaluation point is not either."""
+        match command:
+            case RunFlow():
+                sr = self.steps[command.step]
+                return sr.attempt == command.attempt and sr.status in STEP_ACTIVE
+            case Evaluate():
+                return command.epoch == self.epoch and (
+                    command.key in self.evaluations and self.evaluations[command.key] is None
+                )
+            case _:
+                assert_never(command)
 
     # --- status changes, each checked against the transition table and logged ----------------
-    def note(self, kind: str, name: str, old: str | None, new: str | None, detail: str = "") -> None:
+    def note(
+        self, kind: str, name: str, old: str | None, new: str | None, detail: str = ""
+    ) -> None:
         self.log.append(LogEntry(self.now, self.actor, kind, name, old, new, detail))
 
     def set_run(self, action: Action, detail: str = "") -> None:
@@ -184,7 +206,9 @@ class _Tx:
         self.note("run", self.base.name, self.status.value, new.value, detail)
         self.status = new
 
-    def set_stage(self, name: str, action: Action, detail: str = "", error: ErrorInfo | None = None) -> None:
+    def set_stage(
+        self, name: str, action: Action, detail: str = "", error: ErrorInfo | None = None
+    ) -> None:
         sr = self.stages[name]
         new = rules.target("stage", sr.status, action)
         assert isinstance(new, StageStatus)
@@ -197,7 +221,7 @@ class _Tx:
         sr = self.steps[name]
         new = rules.target("step", sr.status, action)
         assert isinstance(new, StepStatus)
-        if new in (StepStatus.COMPLETED, StepStatus.ERROR, StepStatus.DISCONTINUED, StepStatus.CANCELED):
+        if new in _STEP_ENDED:
             changes.setdefault("ended_at", self.now)
         self.steps[name] = replace(sr, status=new, **changes)
         self.note("step", name, sr.status.value, new.value, detail)
@@ -210,6 +234,11 @@ class _Tx:
             wi, status=new, modified_at=self.now, modified_by=self.actor, **changes
         )
         self.note("work_item", wi.id, wi.status.value, new.value, detail)
+
+    def running(self) -> bool:
+        """A method, not a comparison, so that mypy does not keep a narrowed status across
+        the calls that change it."""
+        return self.status is RunStatus.IN_PROGRESS
 
     def new_epoch(self) -> None:
         self.epoch += 1
@@ -404,25 +433,44 @@ def _enter(tx: _Tx, name: str | None) -> None:
     """Go to node `name`: take decisions until a stage starts or the run completes."""
     while name is not None:
         tx.advances += 1
-        if tx.advances > MAX_ADVANCES_PER_EVENT:
-            _fail(tx, None, ErrorInfo(f"more than {MAX_ADVANCES_PER_EVENT} stages or decisions "
-                                      "passed in one event: the decisions loop"))  # fmt: skip
-            return
         node = tx.o.node(name)
         if isinstance(node, DecisionNode):
+            if tx.advances > MAX_ADVANCES_PER_EVENT + len(tx.o.nodes):
+                _decisions_loop(tx)  # only decisions since the limit: they lead to each other
+                return
             name = _decide(tx, node)
             continue
         _start_stage(tx, node)
+        if tx.advances > MAX_ADVANCES_PER_EVENT:
+            # The stage just entered holds the error; a resume enters it again.
+            _fail(tx, None, _LOOP_ERROR)
         return
     tx.set_run(Action.COMPLETE)
     tx.current = None
+
+
+_LOOP_ERROR = ErrorInfo(
+    f"more than {MAX_ADVANCES_PER_EVENT} stages or decisions passed in one event: "
+    "the decisions loop"
+)
+
+
+def _decisions_loop(tx: _Tx) -> None:
+    """Decisions that only lead to each other: the stage they follow goes back in progress and
+    into Error, so the run stops where a supervisor can resume it; at the start there is none."""
+    if tx.current is None:
+        raise InvalidInput(f"orchestration {tx.o.name}: its first decisions lead only to each "
+                           "other, never to a stage")  # fmt: skip
+    _start_stage(tx, tx.o.stage(tx.current))
+    _fail(tx, None, _LOOP_ERROR)
 
 
 def _decide(tx: _Tx, node: DecisionNode) -> str | None:
     resolve = tx.resolver()
     for outcome in node.outcomes:
         if conditions.holds(outcome.conditions, resolve):
-            tx.note("decision", node.name, None, None, f"outcome {outcome.name} -> {outcome.next or 'end'}")
+            detail = f"outcome {outcome.name} -> {outcome.next or 'end'}"
+            tx.note("decision", node.name, None, None, detail)
             return outcome.next
     tx.note("decision", node.name, None, None, f"default outcome -> {node.default or 'end'}")
     return node.default
@@ -444,7 +492,7 @@ def _start_stage(tx: _Tx, stage: Stage) -> None:
 
 def _settle(tx: _Tx) -> None:
     """Start what can start, complete what can complete, until nothing changes."""
-    while tx.status is RunStatus.IN_PROGRESS and tx.current is not None:
+    while tx.running() and tx.current is not None:
         stage = tx.o.stage(tx.current)
         progressed = False
         for step in stage.steps:
@@ -460,7 +508,7 @@ def _settle(tx: _Tx) -> None:
             ):
                 _complete_by_criteria(tx, step)
                 progressed = True
-            if tx.status is not RunStatus.IN_PROGRESS:
+            if not tx.running():
                 return
         if _exit_holds(tx, stage):
             _complete_stage(tx, stage)
@@ -502,13 +550,17 @@ def _start_step(tx: _Tx, step: Step) -> None:
     tx.set_step(step.name, Action.START, inputs=inputs, attempt=attempt, started_at=tx.now,
                 ended_at=None, outputs=None)  # fmt: skip
     if step.type is StepType.BACKGROUND:
-        tx.commands.append(RunFlow(tx.base.id, step.name, attempt, step.flow, inputs, step.is_async))
+        tx.commands.append(
+            RunFlow(tx.base.id, step.name, attempt, step.flow, inputs, step.is_async)
+        )
         return
     assignee = _assignee(tx, step)
     record_id = references.resolve(step.record, resolve) if step.record else tx.base.record_id
     if assignee is None or not record_id:
         what = "an assignee" if assignee is None else "a context record"
-        source = step.assignee.value if assignee is None and step.assignee else step.record or "the run"
+        source = (
+            step.assignee.value if assignee is None and step.assignee else step.record or "the run"
+        )
         _fail(tx, step.name, ErrorInfo(f"interactive step {step.name!r} has no {what}: "
                                        f"{source} resolved to nothing"))  # fmt: skip
         return

@@ -22,6 +22,7 @@ from stageflow.engine.events import (
 from stageflow.engine.state import ErrorInfo, Run
 from stageflow.flows.context import FlowContext, RunInfo
 from stageflow.flows.runtime import run_autolaunched, run_evaluation
+from stageflow.services import triggers
 from stageflow.services.records import TxRecords
 from stageflow.services.runtime import Tx
 from stageflow.store import definitions as defs_store
@@ -42,7 +43,7 @@ def context(tx: Tx, run: Run | None, step: str | None = None, attempt: int = 0) 
 
     def publish(run_id: str) -> None:
         key = f"reevaluate:{run_id}:{tx.now.isoformat()}:{id(tx)}"
-        outbox.enqueue(tx.session, "reevaluate", key, {"run_id": run_id}, tx.now, run_id)
+        outbox.enqueue(tx.session, triggers.REEVALUATE, key, {"run_id": run_id}, tx.now, run_id)
 
     return FlowContext(records=TxRecords(tx), run=info, start=start, publish=publish)
 
@@ -62,6 +63,7 @@ def flow_definition(tx: Tx, name: str) -> FlowDef | None:
 def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
     ctx = context(tx, run, command.step, command.attempt)
     savepoint = tx.session.begin_nested()
+    outer_depth, tx.trigger_depth = tx.trigger_depth, run.trigger_depth + 1
     try:
         tx.rt.load_flow_modules(tx.session)
         outputs = run_autolaunched(
@@ -72,6 +74,8 @@ def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
     ) as exc:  # the user's flow failed: the step goes to Error, shown with its traceback
         savepoint.rollback()
         return StepFailed(command.step, command.attempt, _error(exc))
+    finally:
+        tx.trigger_depth = outer_depth
     savepoint.commit()
     return StepFinished(command.step, command.attempt, outputs, tuple(ctx.log.messages))
 

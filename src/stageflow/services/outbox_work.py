@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 from stageflow.engine.commands import RunFlow
 from stageflow.engine.events import Reevaluate
 from stageflow.engine.statuses import StepStatus
-from stageflow.errors import NotFound
-from stageflow.services import flow_exec
+from stageflow.errors import NotFound, StageflowError
+from stageflow.services import flow_exec, triggers
 from stageflow.services.driver import RUN_FLOW, drive
-from stageflow.services.runs import load
+from stageflow.services.runs import load, start_in
 from stageflow.services.runtime import Runtime, Tx, transaction
+from stageflow.store import definitions as defs_store
 from stageflow.store import outbox
+from stageflow.store import records as records_store
 from stageflow.store.outbox import Message
+
+log = logging.getLogger("stageflow.worker")
 
 
 def process_next(rt: Runtime) -> bool:
@@ -24,7 +30,15 @@ def process_next(rt: Runtime) -> bool:
         message = outbox.next_ready(tx.session, tx.now)
         if message is None:
             return False
-        status = _handle(tx, message)
+        savepoint = tx.session.begin_nested()
+        try:
+            status = _handle(tx, message)
+        except StageflowError as exc:  # refused for good (a trigger loop, a bad start): keep why
+            savepoint.rollback()
+            log.warning("outbox message %s (%s) failed: %s", message.id, message.kind, exc)
+            outbox.finish(tx.session, message.id, tx.now, outbox.FAILED, str(exc))
+            return True
+        savepoint.commit()
         outbox.finish(tx.session, message.id, tx.now, status)
         return True
 
@@ -32,14 +46,35 @@ def process_next(rt: Runtime) -> bool:
 def _handle(tx: Tx, message: Message) -> str:
     if message.kind == RUN_FLOW:
         return _run_flow(tx, message)
-    if message.kind == "reevaluate":
+    if message.kind == triggers.REEVALUATE:
         try:
             run = load(tx, str(message.payload["run_id"]))
         except NotFound:
             return outbox.DONE
-        drive(tx, run, [Reevaluate(reason="orchestration event published by a flow")])
+        reason = str(message.payload.get("reason") or "orchestration event published by a flow")
+        drive(tx, run, [Reevaluate(reason=reason)])
         return outbox.DONE
+    if message.kind == triggers.START_RUN:
+        return _start_triggered(tx, message)
     return outbox.FAILED
+
+
+def _start_triggered(tx: Tx, message: Message) -> str:
+    p = message.payload
+    if records_store.get(tx.session, str(p["record_id"])) is None:
+        return outbox.DONE  # the record was deleted before the run could start
+    if defs_store.active(tx.session, "orchestration", str(p["name"])) is None:
+        return outbox.DONE  # deactivated since the change
+    start_in(
+        tx,
+        str(p["name"]),
+        {},
+        str(p["record_id"]),
+        by="trigger",
+        prior=p.get("prior"),
+        trigger_depth=int(p.get("depth", 0)),
+    )
+    return outbox.DONE
 
 
 def _run_flow(tx: Tx, message: Message) -> str:

@@ -11,6 +11,7 @@ from stageflow.definitions.datatypes import literal_fits, type_name
 from stageflow.definitions.model import DataType, ObjectDef
 from stageflow.errors import InvalidInput, NotFound, Problem
 from stageflow.ids import new_id
+from stageflow.services import triggers
 from stageflow.services.runtime import Runtime, Tx, transaction
 from stageflow.store import definitions as defs_store
 from stageflow.store import records as store
@@ -98,6 +99,7 @@ def create_in(tx: Tx, obj: str, values: Mapping[str, Any], by: str) -> RecordRow
     store.insert_record(tx.session, record_id, obj, name, values.get("Owner"), fields, tx.now, by)
     row = store.get(tx.session, record_id)
     assert row is not None
+    triggers.record_changed_in(tx, row, None)
     return row
 
 
@@ -115,6 +117,7 @@ def update_in(tx: Tx, record_id: str, values: Mapping[str, Any], by: str) -> Rec
     tx.changed_records.add(record_id)
     updated = store.get(tx.session, record_id)
     assert updated is not None
+    triggers.record_changed_in(tx, updated, row.values())
     return updated
 
 
@@ -145,6 +148,39 @@ class TxRecords:
         return [r for r in rows if all(r.get(k) == v for k, v in equals.items())]
 
 
+def record_changed_in(
+    tx: Tx,
+    obj: str,
+    record_id: str,
+    values: Mapping[str, Any],
+    prior: Mapping[str, Any] | None,
+    by: str,
+) -> RecordRow:
+    """A host application's record changed: mirror its values and fire the triggers.
+
+    `prior` None means the record was created (unless stageflow mirrors it already).
+    """
+    existing = store.get(tx.session, record_id)
+    schema = object_def(tx.session, obj)
+    if schema is not None:
+        check_values(schema, obj, values, creating=existing is None and prior is None)
+    fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
+    name = str(values.get("Name") or _name(obj, record_id, fields))
+    if existing is None:
+        store.insert_record(
+            tx.session, record_id, obj, name, values.get("Owner"), fields, tx.now, by
+        )
+    else:
+        store.update_record(tx.session, record_id, name, fields, tx.now, by)
+        tx.changed_records.add(record_id)
+        if prior is None:
+            prior = existing.values()
+    row = store.get(tx.session, record_id)
+    assert row is not None
+    triggers.record_changed_in(tx, row, prior)
+    return row
+
+
 # --- use cases --------------------------------------------------------------------------------
 
 
@@ -156,6 +192,18 @@ def create(rt: Runtime, obj: str, values: Mapping[str, Any], by: str) -> RecordR
 def update(rt: Runtime, record_id: str, values: Mapping[str, Any], by: str) -> RecordRow:
     with transaction(rt) as tx:
         return update_in(tx, record_id, values, by)
+
+
+def record_changed(
+    rt: Runtime,
+    obj: str,
+    record_id: str,
+    values: Mapping[str, Any],
+    prior: Mapping[str, Any] | None,
+    by: str,
+) -> RecordRow:
+    with transaction(rt) as tx:
+        return record_changed_in(tx, obj, record_id, values, prior, by)
 
 
 def get(rt: Runtime, record_id: str) -> RecordRow:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from stageflow.definitions.datatypes import literal_fits, type_name
@@ -71,6 +72,7 @@ def start_in(
     record_id: str | None,
     by: str,
     prior: Mapping[str, Any] | None = None,
+    trigger_depth: int = 0,
 ) -> Run:
     """Start a run of the active version of orchestration `name` inside `tx`."""
     if tx.depth >= MAX_NESTED_STARTS:
@@ -114,6 +116,7 @@ def start_in(
         record=record,
         prior=prior,
     )
+    run = replace(run, trigger_depth=trigger_depth)
     tx.depth += 1
     try:
         return drive(tx, run, [StartRun(by)], new_definition_id=version.id)

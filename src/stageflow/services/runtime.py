@@ -52,6 +52,7 @@ class Tx:
     session: Session
     now: datetime
     depth: int = 0  # runs started from flows inside this transaction, nested
+    trigger_depth: int = 0  # how many record-triggered starts led to the change being made
     changed_records: set[str] = field(default_factory=set)
 
 

@@ -40,6 +40,7 @@ def encode_state(run: Run) -> dict[str, Any]:
         "epoch": run.epoch,
         "evaluations": dict(run.evaluations),
         "item_seq": run.item_seq,
+        "trigger_depth": run.trigger_depth,
     }
 
 
@@ -144,4 +145,5 @@ def decode_run(
         epoch=state["epoch"],
         evaluations=state["evaluations"],
         item_seq=state["item_seq"],
+        trigger_depth=state.get("trigger_depth", 0),
     )

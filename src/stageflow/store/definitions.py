@@ -45,6 +45,12 @@ def parsed(session: Session, definition_id: int) -> Definition:
     return found
 
 
+def parsed_version(session: Session, version: DeployedVersion) -> Definition:
+    """Like `parsed`, without a query when the content is known already."""
+    found = _parsed.get((version.content_hash, version.source_file))
+    return found if found is not None else parsed(session, version.id)
+
+
 def _versions_stmt() -> Any:
     c = t.definitions.c
     return select(

@@ -20,6 +20,7 @@ class RecordRow:
     name: str
     owner: str | None
     fields: dict[str, Any]
+    version: int
     created_at: datetime
     created_by: str
     modified_at: datetime
@@ -62,6 +63,7 @@ def insert_record(
             name=name,
             owner=owner,
             fields=dict(fields),
+            version=1,
             created_at=now,
             created_by=by,
             modified_at=now,
@@ -76,7 +78,13 @@ def update_record(
     session.execute(
         update(t.records)
         .where(t.records.c.id == record_id)
-        .values(name=name, fields=dict(fields), modified_at=now, modified_by=by)
+        .values(
+            name=name,
+            fields=dict(fields),
+            version=t.records.c.version + 1,
+            modified_at=now,
+            modified_by=by,
+        )
     )
 
 

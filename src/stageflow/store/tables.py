@@ -162,6 +162,7 @@ records = Table(
     Column("name", String(255), nullable=False),
     Column("owner", String(150)),
     Column("fields", JSON, nullable=False),
+    Column("version", Integer, nullable=False),  # 1 on create, +1 on every update
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(150), nullable=False),
     Column("modified_at", UTCDateTime, nullable=False),

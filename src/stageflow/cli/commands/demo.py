@@ -12,6 +12,7 @@ from stageflow.app import App
 from stageflow.cli import render
 from stageflow.cli.state import options
 from stageflow.errors import StageflowError
+from stageflow.services.views import RunView
 from stageflow.worker import loop
 
 USERS = {
@@ -32,42 +33,32 @@ def seed(app: App, examples: Path) -> tuple[list[str], dict[str, str]]:
     app.people.create_group("Electricians", ["carol"])
     lines = []
 
-    def case(subject: str, category: str, email: str | None) -> str:
-        values = {
-            "Subject": subject,
-            "Status": "Escalated",
-            "Category": category,
-            "Contact_Name": "Pat",
-        }
+    def escalated_case(subject: str, category: str, email: str | None) -> tuple[str, RunView]:
+        """An escalated Case: creating it starts Case_Management (record-triggered)."""
+        values = {"Subject": subject, "Status": "Escalated", "Category": category}
         if email:
             values["Contact_Email"] = email
-        return app.records.create("Case", values, by="alice").id
+        record = app.records.create("Case", values, by="alice").id
+        [run] = app.runs(record=record)
+        return record, app.run(run.id)
 
-    waiting = app.start(
-        "Case_Management", record=case("Leaking roof at 12 Elm St", "Roof", "pat@example.com")
-    )
+    _, waiting = escalated_case("Leaking roof at 12 Elm St", "Roof", "pat@example.com")
     lines.append(f"{waiting.id}  waiting for triage (alice, queue Support_Triage)")
-    reviews = app.start(
-        "Case_Management",
-        record=case("Sparks in the attic", "Roof_and_Electrical", "sam@example.com"),
-    )
+    _, reviews = escalated_case("Sparks in the attic", "Roof_and_Electrical", "sam@example.com")
     app.complete_work_item(
         reviews.work_items[0].id, "alice", {"priority": "High", "comments": "urgent"}
     )
     lines.append(f"{reviews.id}  in Customer QA Survey: reviews waiting for bob and carol")
-    gutter = case("Broken gutter", "Roof", None)
-    failing = app.start("Case_Management", record=gutter)
+    gutter, failing = escalated_case("Broken gutter", "Roof", None)
     failed = app.complete_work_item(failing.work_items[0].id, "alice", {"priority": "Medium"})
     lines.append(
         f"{failed.id}  in {failed.status}: the case has no Contact_Email "
         "(fix the record, then resume)"
     )
-    done = app.start("Case_Management", record=case("Loose tile", "Roof", "lee@example.com"))
+    _, done = escalated_case("Loose tile", "Roof", "lee@example.com")
     app.complete_work_item(done.work_items[0].id, "alice", {"priority": "Low", "comments": "minor"})
     lines.append(f"{done.id}  Completed (low priority goes straight to Close)")
-    canceled = app.start(
-        "Case_Management", record=case("Duplicate report", "Roof", "kim@example.com")
-    )
+    _, canceled = escalated_case("Duplicate report", "Roof", "kim@example.com")
     app.cancel(canceled.id, by="supervisor")
     lines.append(f"{canceled.id}  Canceled")
     expense = app.records.create(

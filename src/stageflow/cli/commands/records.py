@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from stageflow.app import App
 from stageflow.cli import render
 from stageflow.cli.state import options, pairs
 from stageflow.store.records import RecordRow
@@ -22,6 +23,17 @@ def _show(row: RecordRow) -> None:
     )
 
 
+def _runs_on(client: App, record_id: str) -> None:
+    """The runs about this record (a create or update may have started one)."""
+    runs = client.runs(record=record_id)
+    if runs:
+        render.table(
+            ["Id", "Name", "Status", "Stage"],
+            ([r.id, r.name, render.status(r.status), r.current_stage or ""] for r in runs),
+            title="Runs on this record",
+        )
+
+
 @app.command("create")
 def create(
     ctx: typer.Context,
@@ -32,8 +44,10 @@ def create(
     by: str = typer.Option("system", "--by"),
 ) -> None:
     """Create a record; prints its id."""
-    row = options(ctx).app().records.create(obj, pairs(values, "--set"), by)
+    client = options(ctx).app()
+    row = client.records.create(obj, pairs(values, "--set"), by)
     _show(row)
+    _runs_on(client, row.id)
 
 
 @app.command("update")
@@ -46,7 +60,9 @@ def update(
     by: str = typer.Option("system", "--by"),
 ) -> None:
     """Change fields of a record."""
-    _show(options(ctx).app().records.update(record_id, pairs(values, "--set"), by))
+    client = options(ctx).app()
+    _show(client.records.update(record_id, pairs(values, "--set"), by))
+    _runs_on(client, record_id)
 
 
 @app.command("show")

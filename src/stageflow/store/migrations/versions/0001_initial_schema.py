@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 14:41:23.264341
+Create Date: 2026-11-24 14:59:33.077190
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("owner", sa.String(length=150), nullable=True),
         sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=150), nullable=False),
         sa.Column("modified_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False),
