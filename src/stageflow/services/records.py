@@ -165,6 +165,8 @@ def record_changed_in(
     if schema is not None:
         check_values(schema, obj, values, creating=existing is None and prior is None)
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
+    if existing is not None:
+        fields = {**existing.fields, **fields}
     name = str(values.get("Name") or _name(obj, record_id, fields))
     if existing is None:
         store.insert_record(

@@ -1,0 +1,1 @@
+"""Ways for a host application to feed stageflow."""
