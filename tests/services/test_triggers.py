@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -131,11 +130,11 @@ os.kill(os.getpid(), signal.SIGKILL)  # stopped after the change committed, befo
 
 
 @pytest.fixture
-def deployed_url(db_url: str) -> Iterator[str]:
+def deployed_url(db_url: str) -> str:
     app = stageflow.connect(db_url)
     app.deploy(PROJECT)
     app.close()
-    yield db_url
+    return db_url
 
 
 @pytest.mark.slow
