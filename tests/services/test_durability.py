@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,7 +46,7 @@ def test_worker_killed_inside_an_async_step_then_a_new_worker_finishes(
     run = app.start("Crash_Async", {"ticket": ticket, "marker": str(marker)})
     assert run.stages[0].steps[0].status == "InProgress"  # queued for a worker
 
-    killed = _cli(db_url, "worker", "--until-idle")
+    killed = _cli(db_url, "worker", "--until-idle", "--lease", "2")
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert marker.exists()
     # Nothing of the killed transaction is visible: no note, ticket untouched, step still running.
@@ -53,6 +54,12 @@ def test_worker_killed_inside_an_async_step_then_a_new_worker_finishes(
     assert app.records.get(ticket).fields.get("Stage") is None
     assert app.run(run.id).stages[0].steps[0].status == "InProgress"
 
+    # The dead worker's lease still holds the message: nobody else takes it yet...
+    early = _cli(db_url, "worker", "--until-idle")
+    assert early.returncode == 0, early.stderr
+    assert app.run(run.id).status == "InProgress"
+    time.sleep(2.2)
+    # ...until it runs out; then another worker finishes the work.
     finished = _cli(db_url, "worker", "--until-idle")
     assert finished.returncode == 0, finished.stderr
     view = app.run(run.id)

@@ -206,6 +206,7 @@ class Step:
     assignee: Assignee | None = None
     record: str | None = None  # reference to the context record of an interactive step
     email: EmailSettings = EmailSettings()
+    retries: int = 0  # an asynchronous step's flow is tried again this many times before Error
     loc: Loc = NOWHERE
 
 

@@ -43,7 +43,7 @@ _STAGE = {"name", "label", "steps", "exit", "next", "description"}
 _DECISION = {"decision", "label", "outcomes", "default", "description"}
 _STEP = {
     "name", "label", "type", "flow", "async", "inputs", "start", "completion", "assignee",
-    "record", "email", "description",
+    "record", "email", "description", "retries",
 }  # fmt: skip
 
 
@@ -163,8 +163,22 @@ def _step(r: Reader, node: LocDict) -> Step:
         assignee=_assignee(r, node),
         record=record,
         email=_email(r, node),
+        retries=_retries(r, node),
         loc=r.loc(node),
     )
+
+
+def _retries(r: Reader, node: LocDict) -> int:
+    value = node.get("retries", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        r.problem("'retries' must be a whole number from 0 to 100", node, "retries")
+        return 0
+    if value and not node.get("async"):
+        r.problem(
+            "'retries' applies to asynchronous background steps (async: true)", node, "retries"
+        )
+        return 0
+    return value
 
 
 def _criterion(

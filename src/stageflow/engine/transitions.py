@@ -281,6 +281,8 @@ def _on_step_finished(tx: _Tx, event: StepFinished) -> None:
         return  # stale: an earlier attempt, or a redelivery after the step moved on
     if sr.status not in (StepStatus.IN_PROGRESS, StepStatus.SUSPENDED):
         return
+    if tx.o.steps[event.step].type is StepType.INTERACTIVE:
+        return  # no RunFlow asked for it: it completes through its work item or its criteria
     tx.actor = event.by
     for message in event.messages:
         tx.note("flow", event.step, None, None, message)

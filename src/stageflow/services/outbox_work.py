@@ -1,11 +1,18 @@
-"""Carrying out one outbox message in its own transaction (the worker's unit of work)."""
+"""Carrying out outbox messages: claim one under a lease (a short transaction of its own), then
+do it in a second transaction together with everything it changes."""
 
 from __future__ import annotations
 
 import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from stageflow.engine.commands import RunFlow
-from stageflow.engine.events import Reevaluate
+from sqlalchemy import insert, select
+
+from stageflow.engine.commands import LogEntry, RunFlow
+from stageflow.engine.events import Reevaluate, StepFailed
+from stageflow.engine.state import Run
 from stageflow.engine.statuses import StepStatus
 from stageflow.errors import NotFound, StageflowError
 from stageflow.services import flow_exec, triggers
@@ -15,56 +22,85 @@ from stageflow.services.runtime import Runtime, Tx, transaction
 from stageflow.store import definitions as defs_store
 from stageflow.store import outbox
 from stageflow.store import records as records_store
+from stageflow.store import runs as runs_store
+from stageflow.store import tables as t
 from stageflow.store.outbox import Message
 
 log = logging.getLogger("stageflow.worker")
 
+DEFAULT_LEASE = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(minutes=10)
 
-def process_next(rt: Runtime) -> bool:
-    """Claim the oldest ready message and carry it out; False when there is none.
 
-    The claim, the flow's own writes, the run's new state and the message's `done` mark commit
-    together: a crash anywhere leaves the message ready, with nothing of it written.
-    """
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # an outbox status, or "retry"
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+RETRY = "retry"
+
+
+def embedded_worker_id() -> str:
+    return f"embedded-{os.getpid()}"
+
+
+def process_next(rt: Runtime, worker: str | None = None, lease: timedelta = DEFAULT_LEASE) -> bool:
+    """Claim the oldest claimable message and carry it out; False when there is none."""
+    worker = worker or embedded_worker_id()
     with transaction(rt) as tx:
-        message = outbox.next_ready(tx.session, tx.now)
-        if message is None:
-            return False
+        message = outbox.claim(tx.session, worker, tx.now, lease)
+    if message is None:
+        return False
+    carry_out(rt, message, worker)
+    return True
+
+
+def carry_out(rt: Runtime, message: Message, worker: str) -> None:
+    """The message's work, its outcome and its `done` mark commit together: a crash anywhere
+    leaves the message claimed until its lease runs out, with nothing of it written."""
+    with transaction(rt) as tx:
+        if not outbox.lock_claimed(tx.session, message.id, worker):
+            return  # our lease ran out and another worker has it now
         savepoint = tx.session.begin_nested()
         try:
-            status = _handle(tx, message)
+            outcome = _handle(tx, message, worker)
         except StageflowError as exc:  # refused for good (a trigger loop, a bad start): keep why
             savepoint.rollback()
             log.warning("outbox message %s (%s) failed: %s", message.id, message.kind, exc)
             outbox.finish(tx.session, message.id, tx.now, outbox.FAILED, str(exc))
-            return True
+            return
         savepoint.commit()
-        outbox.finish(tx.session, message.id, tx.now, status)
-        return True
+        if outcome.status == RETRY:
+            assert outcome.retry_at is not None
+            outbox.retry_later(tx.session, message.id, outcome.retry_at, outcome.error or "")
+        else:
+            outbox.finish(tx.session, message.id, tx.now, outcome.status, outcome.error)
 
 
-def _handle(tx: Tx, message: Message) -> str:
+def _handle(tx: Tx, message: Message, worker: str) -> Outcome:
     if message.kind == RUN_FLOW:
-        return _run_flow(tx, message)
+        return _run_flow(tx, message, worker)
     if message.kind == triggers.REEVALUATE:
         try:
             run = load(tx, str(message.payload["run_id"]))
         except NotFound:
-            return outbox.DONE
+            return Outcome(outbox.DONE)
         reason = str(message.payload.get("reason") or "orchestration event published by a flow")
         drive(tx, run, [Reevaluate(reason=reason)])
-        return outbox.DONE
+        return Outcome(outbox.DONE)
     if message.kind == triggers.START_RUN:
         return _start_triggered(tx, message)
-    return outbox.FAILED
+    return Outcome(outbox.FAILED, f"unknown message kind {message.kind!r}")
 
 
-def _start_triggered(tx: Tx, message: Message) -> str:
+def _start_triggered(tx: Tx, message: Message) -> Outcome:
     p = message.payload
     if records_store.get(tx.session, str(p["record_id"])) is None:
-        return outbox.DONE  # the record was deleted before the run could start
+        return Outcome(outbox.DONE, "the record was deleted before the run could start")
     if defs_store.active(tx.session, "orchestration", str(p["name"])) is None:
-        return outbox.DONE  # deactivated since the change
+        return Outcome(outbox.DONE, "the orchestration was deactivated before the run could start")
     start_in(
         tx,
         str(p["name"]),
@@ -74,27 +110,61 @@ def _start_triggered(tx: Tx, message: Message) -> str:
         prior=p.get("prior"),
         trigger_depth=int(p.get("depth", 0)),
     )
-    return outbox.DONE
+    return Outcome(outbox.DONE)
 
 
-def _run_flow(tx: Tx, message: Message) -> str:
+def _run_flow(tx: Tx, message: Message, worker: str) -> Outcome:
     p = message.payload
-    run = load(tx, str(p["run_id"]))
+    run = load(tx, str(p["run_id"]))  # locks the run: one writer per run
     step = run.steps.get(str(p["step"]))
     if step is None or step.attempt != p["attempt"]:
-        return outbox.DONE  # stale: the step moved on
+        return Outcome(outbox.DONE, "stale: the step moved on")
     if step.status is StepStatus.SUSPENDED:
-        return outbox.PARKED  # held until the run is resumed
-    if step.status is not StepStatus.IN_PROGRESS:
-        return outbox.DONE
+        return Outcome(outbox.PARKED)  # held until the run is resumed
+    if step.status is not StepStatus.IN_PROGRESS or _has_outcome(tx, run, step.name, step.attempt):
+        return Outcome(outbox.DONE, "stale: the step has its outcome")
     command = RunFlow(run.id, step.name, step.attempt, str(p["flow"]), dict(p["inputs"]), True)
     event = flow_exec.run_background(tx, run, command)
+    tries = message.attempts + 1
+    if isinstance(event, StepFailed) and tries <= run.orchestration.steps[step.name].retries:
+        delay = min(tx.rt.retry_base * 2 ** (tries - 1), MAX_BACKOFF)
+        _note_retry(tx, run, step.name, tries, event, delay)
+        return Outcome(RETRY, event.error.message, tx.now + delay)
+    outcome = "failed" if isinstance(event, StepFailed) else "completed"
+    tx.session.execute(
+        insert(t.step_outcomes).values(
+            run_id=run.id,
+            step=step.name,
+            attempt=step.attempt,
+            outcome=outcome,
+            worker=worker,
+            tries=tries,
+            at=tx.now,
+        )
+    )
     drive(tx, run, [event])
-    return outbox.DONE
+    return Outcome(outbox.DONE)
+
+
+def _has_outcome(tx: Tx, run: Run, step: str, attempt: int) -> bool:
+    c = t.step_outcomes.c
+    stmt = select(c.outcome).where(c.run_id == run.id, c.step == step, c.attempt == attempt)
+    return tx.session.execute(stmt).first() is not None
+
+
+def _note_retry(
+    tx: Tx, run: Run, step: str, tries: int, event: StepFailed, delay: timedelta
+) -> None:
+    detail = (
+        f"try {tries} failed: {event.error.message}; trying again in {delay.total_seconds():g}s"
+    )
+    runs_store.append_log(
+        tx.session, run.id, [LogEntry(tx.now, "system", "step", step, None, None, detail)]
+    )
 
 
 def drain(rt: Runtime, limit: int = 10_000) -> int:
-    """Carry out ready messages until none is left (or `limit`); returns how many."""
+    """Carry out claimable messages until none is left (or `limit`); returns how many."""
     done = 0
     while done < limit and process_next(rt):
         done += 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -25,6 +25,7 @@ class Runtime:
     registry: Registry = REGISTRY
     now: Callable[[], datetime] = clock.now
     embedded_worker: bool = True  # front doors drain the outbox themselves (SQLite default)
+    retry_base: timedelta = timedelta(seconds=1)  # first wait before an async step's retry
     _sessions: sessionmaker[Session] = field(init=False)
     _modules_loaded: set[str] = field(default_factory=set)
 

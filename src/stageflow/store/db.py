@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
 DEFAULT_URL = "sqlite:///stageflow.db"
@@ -56,3 +58,39 @@ def _sqlite_engine(url: str) -> Engine:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+CHANNEL = "stageflow_outbox"
+
+
+def notify_work(session: Session) -> None:
+    """Wake idle workers when this transaction commits (PostgreSQL NOTIFY; SQLite polls)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {CHANNEL}"))
+
+
+class WorkSignal:
+    """What an idle worker waits on: a PostgreSQL LISTEN connection, or a plain sleep."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._conn: Any = None
+        if engine.dialect.name == "postgresql":
+            import psycopg
+
+            url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._conn = psycopg.connect(url, autocommit=True)
+            self._conn.execute(f"LISTEN {CHANNEL}")
+
+    def wait(self, timeout: float) -> bool:
+        """Block until work may be there (a notification) or `timeout` seconds pass."""
+        if self._conn is None:
+            time.sleep(timeout)
+            return False
+        for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+            return True
+        return False
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,18 +1,21 @@
 """The outbox: side effects written in the same transaction as the state change that asks for
-them, carried out after commit by a worker. A unique key makes a second enqueue a no-op."""
+them, carried out after commit by workers. A unique key makes a second enqueue a no-op; a
+worker claims a message with a lease it renews while it works, and a message whose lease ran
+out (its worker died or stalled) can be claimed again."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from stageflow.store import db
 from stageflow.store import tables as t
 
-READY, DONE, PARKED, FAILED = "ready", "done", "parked", "failed"
+READY, CLAIMED, DONE, PARKED, FAILED = "ready", "claimed", "done", "parked", "failed"
 
 
 @dataclass(frozen=True)
@@ -47,20 +50,40 @@ def enqueue(
                 created_at=now,
             )
         )
+        db.notify_work(session)
 
 
-def next_ready(
-    session: Session, now: datetime, kinds: tuple[str, ...] | None = None
-) -> Message | None:
-    """The oldest ready message, locked for this transaction (SKIP LOCKED where supported)."""
+def claim(session: Session, worker: str, now: datetime, lease: timedelta) -> Message | None:
+    """Take the oldest message that is ready, or whose lease has run out; lease it to `worker`.
+
+    The caller commits at once, so the claim is short and other workers skip the row meanwhile.
+    """
     c = t.outbox.c
-    stmt = select(t.outbox).where(c.status == READY, c.available_at <= now).order_by(c.id).limit(1)
-    if kinds:
-        stmt = stmt.where(c.kind.in_(kinds))
+    claimable = or_(
+        and_(c.status == READY, c.available_at <= now),
+        and_(c.status == CLAIMED, c.lease_until < now),
+    )
+    stmt = select(t.outbox).where(claimable).order_by(c.id).limit(1)
     row = session.execute(stmt.with_for_update(skip_locked=True)).first()
     if row is None:
         return None
+    session.execute(
+        update(t.outbox)
+        .where(c.id == row.id)
+        .values(status=CLAIMED, claimed_by=worker, lease_until=now + lease)
+    )
     return Message(row.id, row.kind, row.key, row.run_id, row.payload, row.attempts)
+
+
+def lock_claimed(session: Session, message_id: int, worker: str) -> bool:
+    """Lock the message for the outcome's transaction; False when it is no longer ours."""
+    c = t.outbox.c
+    stmt = (
+        select(c.id)
+        .where(c.id == message_id, c.status == CLAIMED, c.claimed_by == worker)
+        .with_for_update()
+    )
+    return session.execute(stmt).first() is not None
 
 
 def finish(
@@ -73,15 +96,51 @@ def finish(
     )
 
 
+def retry_later(session: Session, message_id: int, at: datetime, error: str) -> None:
+    session.execute(
+        update(t.outbox)
+        .where(t.outbox.c.id == message_id)
+        .values(
+            status=READY,
+            available_at=at,
+            last_error=error,
+            claimed_by=None,
+            lease_until=None,
+            attempts=t.outbox.c.attempts + 1,
+        )
+    )
+
+
+def renew(session: Session, worker: str, until: datetime) -> int:
+    """Extend the leases of every message `worker` holds (its heartbeat)."""
+    c = t.outbox.c
+    result = session.execute(
+        update(t.outbox)
+        .where(c.status == CLAIMED, c.claimed_by == worker)
+        .values(lease_until=until)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def unpark(session: Session, run_id: str, now: datetime) -> int:
     result = session.execute(
         update(t.outbox)
         .where(t.outbox.c.run_id == run_id, t.outbox.c.status == PARKED)
         .values(status=READY, available_at=now)
     )
+    if result.rowcount:  # type: ignore[attr-defined]
+        db.notify_work(session)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def pending_count(session: Session) -> int:
-    stmt = select(func.count()).select_from(t.outbox).where(t.outbox.c.status == READY)
+    stmt = select(func.count()).select_from(t.outbox).where(t.outbox.c.status.in_([READY, CLAIMED]))
     return int(session.execute(stmt).scalar_one())
+
+
+def held_by(session: Session, worker: str) -> list[Message]:
+    c = t.outbox.c
+    rows = session.execute(
+        select(t.outbox).where(c.status == CLAIMED, c.claimed_by == worker).order_by(c.id)
+    )
+    return [Message(r.id, r.kind, r.key, r.run_id, r.payload, r.attempts) for r in rows]

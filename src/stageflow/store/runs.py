@@ -72,8 +72,12 @@ def save(
             )
         )
     _save_items(session, before, after)
+    append_log(session, after.id, log)
+
+
+def append_log(session: Session, run_id: str, log: Sequence[LogEntry]) -> None:
     if log:
-        session.execute(insert(t.run_log), [_log_row(after.id, e) for e in log])
+        session.execute(insert(t.run_log), [_log_row(run_id, e) for e in log])
 
 
 def _save_items(session: Session, before: Run | None, after: Run) -> None:

@@ -144,14 +144,52 @@ outbox = Table(
     Column("key", String(200), nullable=False, unique=True),
     Column("run_id", String(40)),
     Column("payload", JSON, nullable=False),
-    Column("status", String(10), nullable=False),
+    Column("status", String(10), nullable=False),  # ready | claimed | done | parked | failed
     Column("attempts", Integer, nullable=False, default=0),
     Column("available_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(80)),
+    Column("lease_until", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("done_at", UTCDateTime),
     Column("last_error", Text),
     Index(None, "status", "available_at"),
+    Index(None, "status", "lease_until"),
     Index(None, "run_id"),
+)
+
+# Every finished attempt of an asynchronous step, under its one key: a message delivered again
+# (a lease taken over from a slow worker) cannot record a second outcome.
+step_outcomes = Table(
+    "step_outcomes",
+    metadata,
+    Column("run_id", String(40), ForeignKey("runs.id"), primary_key=True),
+    Column("step", String(80), primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("outcome", String(10), nullable=False),  # completed | failed
+    Column("worker", String(80), nullable=False),
+    Column("tries", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("hostname", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("concurrency", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("stopped_at", UTCDateTime),
+)
+
+# Ids of events already applied (API callers may send one): a duplicate changes nothing.
+event_ids = Table(
+    "event_ids",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("run_id", String(40), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
 )
 
 records = Table(

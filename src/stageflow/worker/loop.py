@@ -1,51 +1,99 @@
-"""The worker loop: process messages while there are any, sleep briefly when idle."""
+"""A worker: N loops claiming outbox messages under leases, a heartbeat that renews them, and
+LISTEN/NOTIFY (PostgreSQL) so idle loops wake when work arrives instead of polling hard."""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
-import time
+from datetime import timedelta
 
-from stageflow.services.outbox_work import process_next
+from stageflow.ids import new_id
+from stageflow.services import workers as workers_service
+from stageflow.services.outbox_work import DEFAULT_LEASE, process_next
 from stageflow.services.runtime import Runtime
+from stageflow.store.db import WorkSignal
 
 log = logging.getLogger("stageflow.worker")
 
 
-def run(
-    rt: Runtime,
-    stop: threading.Event | None = None,
-    idle_sleep: float = 0.5,
-    until_idle: bool = False,
-) -> int:
-    """Process messages until `stop` is set (or, with `until_idle`, until none is ready)."""
-    stop = stop or threading.Event()
-    processed = 0
-    while not stop.is_set():
+class Worker:
+    def __init__(
+        self,
+        rt: Runtime,
+        concurrency: int = 1,
+        lease: timedelta = DEFAULT_LEASE,
+        heartbeat: float = 5.0,
+        idle_wait: float = 2.0,
+    ) -> None:
+        self.rt = rt
+        self.concurrency = max(1, concurrency)
+        self.lease = lease
+        self.heartbeat = heartbeat
+        self.idle_wait = idle_wait
+        self.id = f"{socket.gethostname()}-{os.getpid()}-{new_id(4)}"
+        self.processed = 0
+        self._count_lock = threading.Lock()
+
+    def run(self, stop: threading.Event | None = None, until_idle: bool = False) -> int:
+        """Work until `stop` is set (or, with `until_idle`, until nothing is claimable)."""
+        stop = stop or threading.Event()
+        workers_service.register(
+            self.rt, self.id, socket.gethostname(), os.getpid(), self.concurrency
+        )
+        beating = threading.Event()
+        heart = threading.Thread(
+            target=self._beat, args=(beating,), name=f"{self.id}-heartbeat", daemon=True
+        )
+        heart.start()
+        loops = [
+            threading.Thread(
+                target=self._loop, args=(stop, until_idle), name=f"{self.id}-{i}", daemon=True
+            )
+            for i in range(1, self.concurrency)
+        ]
+        for thread in loops:
+            thread.start()
         try:
-            worked = process_next(rt)
-        except Exception:  # keep serving other runs; the message stays ready for a retry
-            log.exception("processing an outbox message failed")
-            worked = False
-            stop.wait(idle_sleep)
-        if worked:
-            processed += 1
-            continue
-        if until_idle:
-            break
-        stop.wait(idle_sleep)
-    return processed
+            self._loop(stop, until_idle)
+            for thread in loops:
+                while thread.is_alive():
+                    thread.join(0.2)
+        finally:
+            stop.set()
+            beating.set()
+            heart.join()
+            workers_service.stopped(self.rt, self.id)
+        return self.processed
+
+    def _loop(self, stop: threading.Event, until_idle: bool) -> None:
+        signal = WorkSignal(self.rt.engine)
+        try:
+            while not stop.is_set():
+                try:
+                    worked = process_next(self.rt, self.id, self.lease)
+                except Exception:  # a broken message must not stop the worker; its lease runs out
+                    log.exception("carrying out an outbox message failed")
+                    worked = False
+                if worked:
+                    with self._count_lock:
+                        self.processed += 1
+                    continue
+                if until_idle:
+                    return
+                signal.wait(self.idle_wait)
+        finally:
+            signal.close()
+
+    def _beat(self, done: threading.Event) -> None:
+        while not done.wait(self.heartbeat):
+            try:
+                workers_service.beat(self.rt, self.id, self.lease)
+            except Exception:  # the database may be away for a moment; try again next beat
+                log.exception("heartbeat failed")
 
 
-def run_in_thread(rt: Runtime, idle_sleep: float = 0.2) -> tuple[threading.Thread, threading.Event]:
-    """The embedded worker: the same loop in a daemon thread of this process."""
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=run, args=(rt, stop, idle_sleep), name="stageflow-worker", daemon=True
-    )
-    thread.start()
-    return thread, stop
-
-
-def sleep(seconds: float) -> None:
-    time.sleep(seconds)
+def run(rt: Runtime, stop: threading.Event | None = None, until_idle: bool = False) -> int:
+    """One worker loop in this thread (the embedded worker of `stageflow demo`)."""
+    return Worker(rt).run(stop, until_idle)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 14:59:33.077190
+Create Date: 2026-11-24 15:05:38.444921
 """
 
 from __future__ import annotations
@@ -38,6 +38,13 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "event_ids",
+        sa.Column("id", sa.String(length=100), nullable=False),
+        sa.Column("run_id", sa.String(length=40), nullable=False),
+        sa.Column("at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_event_ids")),
+    )
+    op.create_table(
         "groups",
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("kind", sa.String(length=10), nullable=False),
@@ -57,6 +64,8 @@ def upgrade() -> None:
         sa.Column(
             "available_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False
         ),
+        sa.Column("claimed_by", sa.String(length=80), nullable=True),
+        sa.Column("lease_until", stageflow.store.tables.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False),
         sa.Column("done_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
@@ -67,6 +76,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_run_id"), ["run_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_outbox_status_available_at"), ["status", "available_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_outbox_status_lease_until"), ["status", "lease_until"], unique=False
         )
 
     op.create_table(
@@ -102,6 +114,19 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("username", name=op.f("pk_users")),
+    )
+    op.create_table(
+        "workers",
+        sa.Column("id", sa.String(length=80), nullable=False),
+        sa.Column("hostname", sa.String(length=255), nullable=False),
+        sa.Column("pid", sa.Integer(), nullable=False),
+        sa.Column("concurrency", sa.Integer(), nullable=False),
+        sa.Column("started_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "heartbeat_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("stopped_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_workers")),
     )
     op.create_table(
         "memberships",
@@ -168,6 +193,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_run_log_run_id_id"), ["run_id", "id"], unique=False)
 
     op.create_table(
+        "step_outcomes",
+        sa.Column("run_id", sa.String(length=40), nullable=False),
+        sa.Column("step", sa.String(length=80), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=10), nullable=False),
+        sa.Column("worker", sa.String(length=80), nullable=False),
+        sa.Column("tries", sa.Integer(), nullable=False),
+        sa.Column("at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_step_outcomes_run_id_runs")),
+        sa.PrimaryKeyConstraint("run_id", "step", "attempt", name=op.f("pk_step_outcomes")),
+    )
+    op.create_table(
         "work_items",
         sa.Column("id", sa.String(length=60), nullable=False),
         sa.Column("run_id", sa.String(length=40), nullable=False),
@@ -212,6 +249,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_work_items_assignee_kind_assignee_status_created_at"))
 
     op.drop_table("work_items")
+    op.drop_table("step_outcomes")
     with op.batch_alter_table("run_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_run_log_run_id_id"))
 
@@ -227,6 +265,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_memberships_username"))
 
     op.drop_table("memberships")
+    op.drop_table("workers")
     op.drop_table("users")
     op.drop_table("settings")
     with op.batch_alter_table("records", schema=None) as batch_op:
@@ -234,10 +273,12 @@ def downgrade() -> None:
 
     op.drop_table("records")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_status_lease_until"))
         batch_op.drop_index(batch_op.f("ix_outbox_status_available_at"))
         batch_op.drop_index(batch_op.f("ix_outbox_run_id"))
 
     op.drop_table("outbox")
     op.drop_table("groups")
+    op.drop_table("event_ids")
     op.drop_table("definitions")
     # ### end Alembic commands ###

@@ -1,0 +1,45 @@
+"""Worker bookkeeping: registration, heartbeat (which renews the worker's leases), listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from stageflow.services.runtime import Runtime, transaction
+from stageflow.store import outbox
+from stageflow.store import workers as store
+from stageflow.store.outbox import Message
+from stageflow.store.workers import WorkerRow
+
+LIVE_WITHIN = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class LiveWorker:
+    worker: WorkerRow
+    holding: tuple[Message, ...]
+
+
+def register(rt: Runtime, worker: str, hostname: str, pid: int, concurrency: int) -> None:
+    with transaction(rt) as tx:
+        store.register(tx.session, worker, hostname, pid, concurrency, tx.now)
+
+
+def beat(rt: Runtime, worker: str, lease: timedelta) -> int:
+    """The heartbeat: the worker is alive, and its leases last `lease` longer."""
+    with transaction(rt) as tx:
+        store.beat(tx.session, worker, tx.now)
+        return outbox.renew(tx.session, worker, tx.now + lease)
+
+
+def stopped(rt: Runtime, worker: str) -> None:
+    with transaction(rt) as tx:
+        store.stop(tx.session, worker, tx.now)
+
+
+def live(rt: Runtime, within: timedelta = LIVE_WITHIN) -> list[LiveWorker]:
+    with transaction(rt) as tx:
+        return [
+            LiveWorker(w, tuple(outbox.held_by(tx.session, w.id)))
+            for w in store.live(tx.session, tx.now, within)
+        ]
