@@ -17,6 +17,8 @@ from stageflow.store.db import WorkSignal
 
 log = logging.getLogger("stageflow.worker")
 
+STOP_CHECK = 0.5  # seconds between looks at the stop flag while idle
+
 
 class Worker:
     def __init__(
@@ -82,9 +84,17 @@ class Worker:
                     continue
                 if until_idle:
                     return
-                signal.wait(self.idle_wait)
+                self._idle(signal, stop)
         finally:
             signal.close()
+
+    def _idle(self, signal: WorkSignal, stop: threading.Event) -> None:
+        """Wait for a notification or `idle_wait`, in short slices so a stop is seen soon."""
+        waited = 0.0
+        while not stop.is_set() and waited < self.idle_wait:
+            if signal.wait(min(STOP_CHECK, self.idle_wait - waited)):
+                return
+            waited += STOP_CHECK
 
     def _beat(self, done: threading.Event) -> None:
         while not done.wait(self.heartbeat):
