@@ -129,17 +129,19 @@ class App:
     def run(self, id: str) -> RunView:
         return runs.get(self.rt, runs.resolve_id(self.rt, id))
 
-    def cancel(self, id: str, by: str = "system") -> RunView:
-        return runs.cancel(self.rt, runs.resolve_id(self.rt, id), by)
+    def cancel(self, id: str, by: str = "system", event_id: str | None = None) -> RunView:
+        return runs.cancel(self.rt, runs.resolve_id(self.rt, id), by, event_id)
 
-    def suspend(self, id: str, by: str = "system") -> RunView:
-        return runs.suspend(self.rt, runs.resolve_id(self.rt, id), by)
+    def suspend(self, id: str, by: str = "system", event_id: str | None = None) -> RunView:
+        return runs.suspend(self.rt, runs.resolve_id(self.rt, id), by, event_id)
 
-    def resume(self, id: str, by: str = "system") -> RunView:
-        return self._after(runs.resume(self.rt, runs.resolve_id(self.rt, id), by))
+    def resume(self, id: str, by: str = "system", event_id: str | None = None) -> RunView:
+        return self._after(runs.resume(self.rt, runs.resolve_id(self.rt, id), by, event_id))
 
-    def reevaluate(self, id: str, by: str = "system") -> RunView:
-        return self._after(runs.reevaluate(self.rt, runs.resolve_id(self.rt, id), by))
+    def reevaluate(self, id: str, by: str = "system", event_id: str | None = None) -> RunView:
+        """Publish an orchestration event: the run re-checks its current stage's criteria."""
+        view = runs.reevaluate(self.rt, runs.resolve_id(self.rt, id), by, event_id=event_id)
+        return self._after(view)
 
     # work items
     def work_items(
@@ -158,9 +160,14 @@ class App:
         return work_items.get(self.rt, id)
 
     def complete_work_item(
-        self, id: str, user: str, outputs: Mapping[str, Any] | None = None
+        self,
+        id: str,
+        user: str,
+        outputs: Mapping[str, Any] | None = None,
+        event_id: str | None = None,
     ) -> RunView:
-        return self._after(work_items.complete(self.rt, id, user, outputs))
+        """Finish a work item's screen flow with its outputs. A repeated `event_id` is a no-op."""
+        return self._after(work_items.complete(self.rt, id, user, outputs, event_id))
 
     def reassign_work_item(self, id: str, to: str, by: str = "system") -> RunView:
         return work_items.reassign(self.rt, id, to, by)

@@ -196,3 +196,19 @@ def test_a_changed_orchestration_deploys_as_a_new_version_and_runs_keep_theirs(
     # The old run still finishes on version 1.
     run = app.complete_work_item(old_run.work_items[0].id, "alice", {"priority": "Low"})
     assert (run.status, run.version) == ("Completed", 1)
+
+
+def test_a_repeated_event_id_changes_nothing(example_app: App) -> None:
+    app = example_app
+    run = app.start("Case_Management", record=_case(app))
+    item = run.work_items[0].id
+    first = app.complete_work_item(item, "alice", {"priority": "Low"}, event_id="req-1")
+    assert first.status == "Completed"
+    again = app.complete_work_item(item, "alice", {"priority": "Low"}, event_id="req-1")
+    assert again.status == "Completed"
+    assert len(again.log) == len(first.log)  # nothing applied the second time
+    with pytest.raises(TransitionNotAllowed):  # without the id it is a second completion
+        app.complete_work_item(item, "alice", {"priority": "Low"})
+    other = app.start("Case_Management", record=_case(app))
+    app.cancel(other.id, by="sue", event_id="cancel-9")
+    assert app.cancel(other.id, by="sue", event_id="cancel-9").status == "Canceled"

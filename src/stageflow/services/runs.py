@@ -132,30 +132,37 @@ def start(
         return run_view(run, store.log_of(tx.session, run.id))
 
 
-def _act(rt: Runtime, run_id: str, event: Event) -> RunView:
+def _act(rt: Runtime, run_id: str, event: Event, event_id: str | None = None) -> RunView:
     with transaction(rt) as tx:
-        run = drive(tx, load(tx, run_id), [event])
+        run = load(tx, run_id)
+        if event_id is not None and not store.first_time(tx.session, event_id, run_id, tx.now):
+            return run_view(run, store.log_of(tx.session, run.id))  # a duplicate: no change
+        run = drive(tx, run, [event])
         if isinstance(event, ResumeRun):
             outbox.unpark(tx.session, run.id, tx.now)
         return run_view(run, store.log_of(tx.session, run.id))
 
 
-def cancel(rt: Runtime, run_id: str, by: str) -> RunView:
-    return _act(rt, run_id, CancelRun(by))
+def cancel(rt: Runtime, run_id: str, by: str, event_id: str | None = None) -> RunView:
+    return _act(rt, run_id, CancelRun(by), event_id)
 
 
-def suspend(rt: Runtime, run_id: str, by: str) -> RunView:
-    return _act(rt, run_id, SuspendRun(by))
+def suspend(rt: Runtime, run_id: str, by: str, event_id: str | None = None) -> RunView:
+    return _act(rt, run_id, SuspendRun(by), event_id)
 
 
-def resume(rt: Runtime, run_id: str, by: str) -> RunView:
-    return _act(rt, run_id, ResumeRun(by))
+def resume(rt: Runtime, run_id: str, by: str, event_id: str | None = None) -> RunView:
+    return _act(rt, run_id, ResumeRun(by), event_id)
 
 
 def reevaluate(
-    rt: Runtime, run_id: str, by: str, reason: str = "re-evaluation requested"
+    rt: Runtime,
+    run_id: str,
+    by: str,
+    reason: str = "re-evaluation requested",
+    event_id: str | None = None,
 ) -> RunView:
-    return _act(rt, run_id, Reevaluate(by, reason))
+    return _act(rt, run_id, Reevaluate(by, reason), event_id)
 
 
 def get(rt: Runtime, run_id: str) -> RunView:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from stageflow.definitions.model import AssigneeKind, ScreenFlow
 from stageflow.engine.events import CompleteWorkItem, ReassignWorkItem
-from stageflow.engine.state import Principal
+from stageflow.engine.state import Principal, WorkItem
 from stageflow.engine.statuses import WorkItemStatus
 from stageflow.errors import InvalidInput, NotFound, PermissionDenied, Problem, TransitionNotAllowed
 from stageflow.flows.screen import check_outputs, record_updates
@@ -32,12 +32,6 @@ def _item(tx: Tx, item_id: str) -> WorkItemRow:
     return row
 
 
-def can_work_on(session: Session, username: str, row: WorkItemRow) -> bool:
-    if row.assignee_kind == AssigneeKind.USER.value:
-        return row.assignee == username
-    return (row.assignee_kind, row.assignee) in people.memberships_of(session, username)
-
-
 def screen_flow(session: Session, name: str) -> ScreenFlow:
     version = defs_store.active(session, "screen_flow", name)
     if version is None:
@@ -48,20 +42,22 @@ def screen_flow(session: Session, name: str) -> ScreenFlow:
 
 
 def complete(
-    rt: Runtime, item_id: str, user: str, outputs: Mapping[str, Any] | None = None
+    rt: Runtime,
+    item_id: str,
+    user: str,
+    outputs: Mapping[str, Any] | None = None,
+    event_id: str | None = None,
 ) -> RunView:
-    """The assignee (or a member of its group or queue) finishes the screen flow."""
+    """The assignee (or a member of its group or queue) finishes the screen flow.
+
+    With `event_id`, a second request with the same id changes nothing and returns the run.
+    """
     with transaction(rt) as tx:
-        row = _item(tx, item_id)
-        if people.user(tx.session, user) is None:
-            raise NotFound(Problem(f"no user {user!r}", field="user"))
-        if not can_work_on(tx.session, user, row):
-            raise PermissionDenied(
-                f"work item {item_id} is assigned to {row.assigned_to}; "
-                f"{user} is not that user nor one of its members"
-            )
-        run = load(tx, row.run_id)
+        run = load(tx, _item(tx, item_id).run_id)  # the run's lock first: one writer per run
+        if event_id is not None and not runs_store.first_time(tx.session, event_id, run.id, tx.now):
+            return run_view(run, runs_store.log_of(tx.session, run.id))
         item = run.work_items[item_id]
+        _check_worker(tx.session, user, item)
         if item.status is not WorkItemStatus.ASSIGNED:
             raise TransitionNotAllowed(
                 f"work item {item_id} is {item.status.value}; "
@@ -73,6 +69,22 @@ def complete(
             records_service.update_in(tx, record_id, fields, user)
         run = drive(tx, run, [CompleteWorkItem(item_id, user, values)])
         return run_view(run, runs_store.log_of(tx.session, run.id))
+
+
+def _check_worker(session: Session, user: str, item: WorkItem) -> None:
+    if people.user(session, user) is None:
+        raise NotFound(Problem(f"no user {user!r}", field="user"))
+    assignee = item.assignee
+    allowed = (
+        assignee.name == user
+        if assignee.kind is AssigneeKind.USER
+        else (assignee.kind.value, assignee.name) in people.memberships_of(session, user)
+    )
+    if not allowed:
+        raise PermissionDenied(
+            f"work item {item.id} is assigned to {assignee}; "
+            f"{user} is not that user nor one of its members"
+        )
 
 
 def reassign(rt: Runtime, item_id: str, to: str, by: str) -> RunView:

@@ -206,3 +206,12 @@ def resolve_prefix(session: Session, prefix: str) -> str:
     if len(found) > 1:
         raise InvalidInput(f"{prefix!r} matches more than one run; give more characters")
     return str(found[0])
+
+
+def first_time(session: Session, event_id: str, run_id: str, now: datetime) -> bool:
+    """Record that event `event_id` is applied to the run; False when it was already."""
+    seen = session.execute(select(t.event_ids.c.id).where(t.event_ids.c.id == event_id)).first()
+    if seen is not None:
+        return False
+    session.execute(insert(t.event_ids).values(id=event_id, run_id=run_id, at=now))
+    return True
