@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from stageflow import clock
 from stageflow.flows.registry import REGISTRY, Registry, import_modules
+from stageflow.settings import Settings
 from stageflow.store import definitions as defs_store
 
 MAX_NESTED_STARTS = 20
@@ -26,6 +27,7 @@ class Runtime:
     now: Callable[[], datetime] = clock.now
     embedded_worker: bool = True  # front doors drain the outbox themselves (SQLite default)
     retry_base: timedelta = timedelta(seconds=1)  # first wait before an async step's retry
+    settings: Settings = field(default_factory=Settings.from_env)
     _sessions: sessionmaker[Session] = field(init=False)
     _modules_loaded: set[str] = field(default_factory=set)
 
