@@ -239,7 +239,7 @@ def _draw_event(draw: Draw, run: Run, commands: list[Command]) -> tuple[Run, Eve
             return run, StepFinished(step, attempt, draw(OUTPUTS, label="outputs"))
         case "stale_eval":
             asked = [c for c in commands if isinstance(c, Evaluate)]
-            key = draw(st.sampled_from([c.key for c in asked] or ["exit:Nowhere"]))
+            key = draw(st.sampled_from([c.key for c in asked] or ["exit:Nowhere"]), label="key")
             epoch = draw(st.integers(0, run.epoch + 1), label="epoch")
             return run, EvaluationResult(key, epoch, draw(st.booleans(), label="value"))
         case "closed_item" | "reassign":
@@ -293,7 +293,8 @@ def _check_one_event(run: Run, event: Event, now: datetime) -> tuple[Run, tuple[
     if run.status in RUN_TERMINAL:  # nothing runs after a run has finished
         assert (result.log, result.commands) == ((), ())
         assert result.run.status is run.status
-    if isinstance(event, CompleteWorkItem):
+    if isinstance(event, CompleteWorkItem):  # only while the run is in progress (not suspended)
+        assert run.status is RunStatus.IN_PROGRESS
         assert result.run.work_items[event.work_item].status is WorkItemStatus.COMPLETED
     for c in result.commands:
         if isinstance(c, RunFlow):  # only flows of steps that are running, at their attempt
