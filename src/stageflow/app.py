@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from stageflow.errors import Problem
 from stageflow.flows.registry import REGISTRY, Registry
-from stageflow.services import deployments, outbox_work, people, records, runs, work_items
+from stageflow.services import (
+    auth,
+    deployments,
+    outbox_work,
+    people,
+    records,
+    runs,
+    work_items,
+)
+from stageflow.services.auth import NewToken
 from stageflow.services.deployments import Deployed
 from stageflow.services.runtime import Runtime
 from stageflow.services.views import RunView
@@ -59,8 +69,29 @@ class People:
     def __init__(self, rt: Runtime) -> None:
         self._rt = rt
 
-    def create_user(self, username: str, name: str | None = None, email: str | None = None) -> User:
-        return people.create_user(self._rt, username, name, email)
+    def create_user(
+        self,
+        username: str,
+        name: str | None = None,
+        email: str | None = None,
+        role: str = "user",
+        password: str | None = None,
+    ) -> User:
+        """Add a user (role admin, supervisor or user), optionally with a login password."""
+        created = people.create_user(self._rt, username, name, email, role)
+        if password is not None:
+            auth.set_password(self._rt, username, password)
+        return created
+
+    def update_user(self, username: str, **changes: Any) -> User:
+        return people.update_user(self._rt, username, **changes)
+
+    def set_password(self, username: str, password: str) -> None:
+        auth.set_password(self._rt, username, password)
+
+    def create_token(self, username: str, name: str = "api") -> NewToken:
+        """A new API token for `username`; its secret is shown only here."""
+        return auth.create_token(self._rt, username, name)
 
     def create_group(
         self, name: str, members: list[str] | None = None, label: str | None = None
@@ -121,9 +152,18 @@ class App:
         orchestration: str | None = None,
         record: str | None = None,
         limit: int = 50,
+        after: tuple[datetime, str] | None = None,
+        created_by: str | None = None,
     ) -> list[RunSummary]:
+        """Runs, newest first; `after` is the (created_at, id) of a previous page's last row."""
         return runs.find(
-            self.rt, status=status, orchestration=orchestration, record_id=record, limit=limit
+            self.rt,
+            status=status,
+            orchestration=orchestration,
+            record_id=record,
+            limit=limit,
+            after=after,
+            created_by=created_by,
         )
 
     def run(self, id: str) -> RunView:

@@ -259,3 +259,12 @@ def test_load_one_refuses_a_definition_with_problems() -> None:
     assert isinstance(load_one(ORCHESTRATION, "ok.yaml"), Orchestration)
     with pytest.raises(ValueError, match="no longer parses"):
         load_one(ORCHESTRATION.replace("op: equals", "op: equal"), "bad.yaml")
+
+
+def test_control_characters_are_a_problem_not_a_crash() -> None:
+    from stageflow.definitions.loader import load_text
+
+    definition, problems = load_text("\x1f", "odd.yaml")
+    assert definition is None
+    assert [p.file for p in problems] == ["odd.yaml"]
+    assert "not allowed" in problems[0].message

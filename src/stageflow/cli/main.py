@@ -7,7 +7,16 @@ import sys
 import typer
 
 from stageflow.cli import render
-from stageflow.cli.commands import definitions, demo, people, records, runs, work_items, worker
+from stageflow.cli.commands import (
+    definitions,
+    demo,
+    people,
+    records,
+    runs,
+    serve,
+    work_items,
+    worker,
+)
 from stageflow.cli.state import Options
 from stageflow.errors import StageflowError
 
@@ -40,6 +49,7 @@ app.command()(definitions.versions)
 app.command()(definitions.activate)
 app.command()(worker.worker)
 app.command()(worker.workers)
+app.command()(serve.serve)
 app.command()(demo.demo)
 app.add_typer(definitions.db_app, name="db")
 app.add_typer(runs.run_app, name="run")

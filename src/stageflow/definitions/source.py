@@ -72,7 +72,10 @@ _LineLoader.add_constructor(
 
 def load_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     """Parse YAML text; syntax errors and duplicate keys become problems."""
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)
+    except yaml.YAMLError as exc:  # the reader refuses the text itself (control characters)
+        return None, [Problem(f"not valid YAML: {_reader_message(exc)}", file)]
     loader.duplicate_keys = []
     try:
         data = loader.get_single_data()
@@ -81,13 +84,19 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
         line = mark.line + 1 if mark is not None else None
         return None, [Problem(f"not valid YAML: {exc.problem}", file, line)]
     except yaml.YAMLError as exc:
-        return None, [Problem(f"not valid YAML: {exc}", file)]
+        return None, [Problem(f"not valid YAML: {_reader_message(exc)}", file)]
     finally:
         loader.dispose()
     problems = [
         Problem(f"duplicate key {key!r}", file, line, key) for key, line in loader.duplicate_keys
     ]
     return data, problems
+
+
+def _reader_message(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"character {exc.character!r} at position {exc.position} is not allowed"
+    return str(exc)
 
 
 class Reader:

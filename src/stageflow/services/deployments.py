@@ -134,3 +134,9 @@ def set_active(rt: Runtime, kind: str, name: str, version: int | None) -> None:
             raise DefinitionError(
                 Problem(f"{kind} {name!r} has no version {version}", field="version")
             )
+
+
+def source(rt: Runtime, version_id: int) -> str:
+    """The YAML text a version was deployed from."""
+    with transaction(rt) as tx:
+        return store.source_text(tx.session, version_id)

@@ -10,7 +10,7 @@ from stageflow.engine import apply
 from stageflow.engine.commands import Evaluate, LogEntry, RunFlow
 from stageflow.engine.events import Event
 from stageflow.engine.state import Run
-from stageflow.services import flow_exec
+from stageflow.services import flow_exec, notifications
 from stageflow.services.runtime import Tx
 from stageflow.store import outbox
 from stageflow.store import records as records_store
@@ -44,6 +44,7 @@ def drive(tx: Tx, run: Run, events: list[Event], *, new_definition_id: int | Non
                     )
                 case Evaluate():
                     pending.append(flow_exec.evaluate(tx, run, command))
+    notifications.work_item_emails(tx, before, run)
     runs_store.save(tx.session, before, run, log, new_definition_id)
     return run
 

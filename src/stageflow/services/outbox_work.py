@@ -15,7 +15,7 @@ from stageflow.engine.events import Reevaluate, StepFailed
 from stageflow.engine.state import Run
 from stageflow.engine.statuses import StepStatus
 from stageflow.errors import NotFound, StageflowError
-from stageflow.services import flow_exec, triggers
+from stageflow.services import flow_exec, mail, notifications, triggers
 from stageflow.services.driver import RUN_FLOW, drive
 from stageflow.services.runs import load, start_in
 from stageflow.services.runtime import Runtime, Tx, transaction
@@ -92,6 +92,8 @@ def _handle(tx: Tx, message: Message, worker: str) -> Outcome:
         return Outcome(outbox.DONE)
     if message.kind == triggers.START_RUN:
         return _start_triggered(tx, message)
+    if message.kind == notifications.EMAIL:
+        return _send_email(tx, message)
     return Outcome(outbox.FAILED, f"unknown message kind {message.kind!r}")
 
 
@@ -144,6 +146,21 @@ def _run_flow(tx: Tx, message: Message, worker: str) -> Outcome:
     )
     drive(tx, run, [event])
     return Outcome(outbox.DONE)
+
+
+def _send_email(tx: Tx, message: Message) -> Outcome:
+    """Done only once the server has accepted the email; while it is down (or answers "try
+    later") the message waits with a growing backoff, as long as it takes."""
+    failure = mail.send(tx.rt.settings.smtp, mail.Email.from_payload(message.payload))
+    if failure is None:
+        return Outcome(outbox.DONE)
+    if not failure.temporary:
+        log.warning("email %s refused for good: %s", message.key, failure.error)
+        return Outcome(outbox.FAILED, failure.error)
+    tries = message.attempts + 1
+    delay = min(tx.rt.retry_base * 2 ** min(tries - 1, 30), MAX_BACKOFF)
+    log.info("email %s not sent (try %d): %s", message.key, tries, failure.error)
+    return Outcome(RETRY, failure.error, tx.now + delay)
 
 
 def _has_outcome(tx: Tx, run: Run, step: str, attempt: int) -> bool:

@@ -7,6 +7,7 @@ import re
 from sqlalchemy.orm import Session
 
 from stageflow.errors import InvalidInput, NotFound, Problem
+from stageflow.services.permissions import Role
 from stageflow.services.runtime import Runtime, transaction
 from stageflow.store import people as store
 from stageflow.store.people import Group, User
@@ -22,18 +23,63 @@ def _check_name(name: str, what: str) -> None:
 
 
 def create_user(
-    rt: Runtime, username: str, name: str | None = None, email: str | None = None
+    rt: Runtime,
+    username: str,
+    name: str | None = None,
+    email: str | None = None,
+    role: str = Role.USER.value,
 ) -> User:
     _check_name(username, "user")
+    _check_role(role)
     with transaction(rt) as tx:
         if store.user(tx.session, username) is not None:
             raise InvalidInput(Problem(f"user {username!r} exists already", field="username"))
         store.add_user(
-            tx.session, username, name or username, email or f"{username}@localhost", tx.now
+            tx.session, username, name or username, email or f"{username}@localhost", role, tx.now
         )
         found = store.user(tx.session, username)
         assert found is not None
         return found
+
+
+def _check_role(role: str) -> None:
+    if role not in {r.value for r in Role}:
+        roles = ", ".join(r.value for r in Role)
+        raise InvalidInput(Problem(f"{role!r} is not a role ({roles})", field="role"))
+
+
+def update_user(
+    rt: Runtime,
+    username: str,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+) -> User:
+    if role is not None:
+        _check_role(role)
+    changes = {
+        k: v
+        for k, v in {"name": name, "email": email, "role": role, "active": active}.items()
+        if v is not None
+    }
+    with transaction(rt) as tx:
+        if store.user(tx.session, username) is None:
+            raise NotFound(Problem(f"no user {username!r}", field="username"))
+        if changes:
+            store.update_user(tx.session, username, **changes)
+        found = store.user(tx.session, username)
+        assert found is not None
+        return found
+
+
+def user(rt: Runtime, username: str) -> User:
+    with transaction(rt) as tx:
+        found = store.user(tx.session, username)
+    if found is None:
+        raise NotFound(Problem(f"no user {username!r}", field="username"))
+    return found
 
 
 def create_group(

@@ -22,7 +22,7 @@ from stageflow.store import definitions as defs_store
 from stageflow.store import people
 from stageflow.store import runs as runs_store
 from stageflow.store import work_items as store
-from stageflow.store.work_items import WorkItemRow
+from stageflow.store.work_items import Cursor, WorkItemRow
 
 
 def _item(tx: Tx, item_id: str) -> WorkItemRow:
@@ -110,15 +110,39 @@ def _check_principal(session: Session, p: Principal) -> None:
 
 
 def inbox(
-    rt: Runtime, user: str, status: str | None = "Assigned", limit: int = 50
+    rt: Runtime,
+    user: str,
+    status: str | None = "Assigned",
+    limit: int = 50,
+    after: Cursor | None = None,
+    run_id: str | None = None,
+    record_id: str | None = None,
 ) -> list[WorkItemRow]:
     with transaction(rt) as tx:
-        return store.inbox(tx.session, user, people.memberships_of(tx.session, user), status, limit)
+        groups = people.memberships_of(tx.session, user)
+        return store.inbox(tx.session, user, groups, status, limit, after, run_id, record_id)
+
+
+def is_theirs(rt: Runtime, user: str, row: WorkItemRow) -> bool:
+    """Assigned to `user`, their group or queue, or completed by them."""
+    if row.completed_by == user or (row.assignee_kind == "user" and row.assignee == user):
+        return True
+    with transaction(rt) as tx:
+        return (row.assignee_kind, row.assignee) in people.memberships_of(tx.session, user)
 
 
 def search(rt: Runtime, **filters: Any) -> list[WorkItemRow]:
     with transaction(rt) as tx:
         return store.search(tx.session, **filters)
+
+
+def involves(
+    rt: Runtime, user: str, *, run_id: str | None = None, record_id: str | None = None
+) -> bool:
+    """Whether `user` has or had work in the run, or on the record (what a user may see)."""
+    with transaction(rt) as tx:
+        groups = people.memberships_of(tx.session, user)
+        return store.involves(tx.session, user, groups, run_id=run_id, record_id=record_id)
 
 
 def get(rt: Runtime, item_id: str) -> WorkItemRow:

@@ -157,3 +157,8 @@ def put_setting(session: Session, key: str, value: Any) -> None:
         session.execute(insert(t.settings).values(key=key, value=value))
     else:
         session.execute(update(t.settings).where(t.settings.c.key == key).values(value=value))
+
+
+def source_text(session: Session, definition_id: int) -> str:
+    stmt = select(t.definitions.c.source_text).where(t.definitions.c.id == definition_id)
+    return str(session.execute(stmt).scalar_one())

@@ -1,11 +1,12 @@
-"""Users, groups and queues: the principals work items are assigned to."""
+"""Users, groups and queues (the principals work items are assigned to), API tokens, and
+failed-login counts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.store import tables as t
@@ -17,6 +18,7 @@ class User:
     name: str
     email: str
     active: bool
+    role: str
 
 
 @dataclass(frozen=True)
@@ -27,27 +29,53 @@ class Group:
     members: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Token:
+    id: str
+    username: str
+    name: str
+    secret_hash: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+_USER_COLUMNS = (
+    t.users.c.username,
+    t.users.c.name,
+    t.users.c.email,
+    t.users.c.active,
+    t.users.c.role,
+)
+
+
 def user(session: Session, username: str) -> User | None:
-    row = session.execute(
-        select(t.users.c.username, t.users.c.name, t.users.c.email, t.users.c.active).where(
-            t.users.c.username == username
-        )
-    ).first()
+    row = session.execute(select(*_USER_COLUMNS).where(t.users.c.username == username)).first()
     return None if row is None else User(**row._mapping)
 
 
 def users(session: Session) -> list[User]:
-    c = t.users.c
-    rows = session.execute(select(c.username, c.name, c.email, c.active).order_by(c.username))
+    rows = session.execute(select(*_USER_COLUMNS).order_by(t.users.c.username))
     return [User(**r._mapping) for r in rows]
 
 
-def add_user(session: Session, username: str, name: str, email: str, now: datetime) -> None:
+def add_user(
+    session: Session, username: str, name: str, email: str, role: str, now: datetime
+) -> None:
     session.execute(
         insert(t.users).values(
-            username=username, name=name, email=email, active=True, created_at=now
+            username=username, name=name, email=email, active=True, role=role, created_at=now
         )
     )
+
+
+def update_user(session: Session, username: str, **values: object) -> None:
+    session.execute(update(t.users).where(t.users.c.username == username).values(**values))
+
+
+def password_hash(session: Session, username: str) -> str | None:
+    stmt = select(t.users.c.password_hash).where(t.users.c.username == username)
+    return session.execute(stmt).scalar_one_or_none()
 
 
 def group(session: Session, name: str) -> Group | None:
@@ -86,3 +114,49 @@ def memberships_of(session: Session, username: str) -> list[tuple[str, str]]:
         .where(t.memberships.c.username == username)
     )
     return [(r.kind, r.name) for r in session.execute(stmt)]
+
+
+def add_token(
+    session: Session, token_id: str, username: str, name: str, secret_hash: str, now: datetime
+) -> None:
+    session.execute(
+        insert(t.api_tokens).values(
+            id=token_id, username=username, name=name, secret_hash=secret_hash, created_at=now
+        )
+    )
+
+
+def token(session: Session, token_id: str) -> Token | None:
+    row = session.execute(select(t.api_tokens).where(t.api_tokens.c.id == token_id)).first()
+    return None if row is None else Token(**row._mapping)
+
+
+def touch_token(session: Session, token_id: str, now: datetime) -> None:
+    session.execute(
+        update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(last_used_at=now)
+    )
+
+
+def revoke_token(session: Session, token_id: str, now: datetime) -> None:
+    session.execute(
+        update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(revoked_at=now)
+    )
+
+
+def failures(session: Session, username: str) -> tuple[int, datetime | None]:
+    row = session.execute(
+        select(t.login_failures).where(t.login_failures.c.username == username)
+    ).first()
+    return (0, None) if row is None else (row.failures, row.locked_until)
+
+
+def set_failures(
+    session: Session, username: str, count: int, locked_until: datetime | None
+) -> None:
+    session.execute(delete(t.login_failures).where(t.login_failures.c.username == username))
+    if count:
+        session.execute(
+            insert(t.login_failures).values(
+                username=username, failures=count, locked_until=locked_until
+            )
+        )

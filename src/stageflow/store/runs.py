@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.engine.commands import LogEntry
@@ -144,38 +144,41 @@ class RunSummary:
     modified_by: str
 
 
+Cursor = tuple[datetime, str]  # (created_at, id) of the last row of the previous page
+
+
 def list_runs(
     session: Session,
     *,
     status: str | None = None,
     orchestration: str | None = None,
     record_id: str | None = None,
+    created_by: str | None = None,
     limit: int = 50,
+    after: Cursor | None = None,
 ) -> list[RunSummary]:
+    """Runs, newest first; `after` continues from a page's last row (keyset pagination)."""
     c = t.runs.c
     stmt = (
         select(
-            c.id,
-            c.name,
-            c.orchestration,
-            c.version,
-            c.status,
-            c.current_stage,
-            c.record_id,
-            c.created_at,
-            c.created_by,
-            c.modified_at,
-            c.modified_by,
+            c.id, c.name, c.orchestration, c.version, c.status, c.current_stage, c.record_id,
+            c.created_at, c.created_by, c.modified_at, c.modified_by,
         )
         .order_by(c.created_at.desc(), c.id.desc())
         .limit(limit)
-    )
+    )  # fmt: skip
     if status:
         stmt = stmt.where(c.status == status)
     if orchestration:
         stmt = stmt.where(c.orchestration == orchestration)
     if record_id:
         stmt = stmt.where(c.record_id == record_id)
+    if created_by:
+        stmt = stmt.where(c.created_by == created_by)
+    if after is not None:
+        stmt = stmt.where(
+            or_(c.created_at < after[0], and_(c.created_at == after[0], c.id < after[1]))
+        )
     return [RunSummary(**row._mapping) for row in session.execute(stmt)]
 
 

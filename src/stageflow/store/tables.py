@@ -215,7 +215,32 @@ users = Table(
     Column("name", String(255), nullable=False),
     Column("email", String(255), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
+    Column("role", String(20), nullable=False, default="user"),  # admin | supervisor | user
+    Column("password_hash", String(255)),  # argon2; None: cannot log in with a password
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# API tokens: the secret part is stored only as its SHA-256 (tokens are long and random).
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(20), primary_key=True),
+    Column("username", String(150), ForeignKey("users.username"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Index(None, "username"),
+)
+
+# Failed logins per username, for throttling.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("username", String(150), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", UTCDateTime),
 )
 
 groups = Table(

@@ -43,21 +43,47 @@ def get(session: Session, item_id: str) -> WorkItemRow | None:
     return rows[0] if rows else None
 
 
+Cursor = tuple[datetime, str]  # (created_at, id) of the last row of the previous page
+
+
+def _page(stmt: Any, after: Cursor | None) -> Any:
+    c = t.work_items.c
+    stmt = stmt.order_by(c.created_at.desc(), c.id.desc())
+    if after is not None:
+        stmt = stmt.where(
+            or_(c.created_at < after[0], and_(c.created_at == after[0], c.id < after[1]))
+        )
+    return stmt
+
+
+def mine(username: str, groups: list[tuple[str, str]]) -> Any:
+    """The condition "assigned to this user, or to a group or queue they belong to"."""
+    c = t.work_items.c
+    options = [and_(c.assignee_kind == "user", c.assignee == username)]
+    options += [and_(c.assignee_kind == kind, c.assignee == name) for kind, name in groups]
+    return or_(*options)
+
+
 def inbox(
     session: Session,
     username: str,
     groups: list[tuple[str, str]],
     status: str | None = "Assigned",
     limit: int = 50,
+    after: Cursor | None = None,
+    run_id: str | None = None,
+    record_id: str | None = None,
 ) -> list[WorkItemRow]:
     """Work items of a user: assigned to them, or to a group or queue they belong to."""
     c = t.work_items.c
-    mine = [and_(c.assignee_kind == "user", c.assignee == username)]
-    mine += [and_(c.assignee_kind == kind, c.assignee == name) for kind, name in groups]
-    stmt = select(t.work_items).where(or_(*mine)).order_by(c.created_at.desc(), c.id).limit(limit)
+    stmt = select(t.work_items).where(mine(username, groups)).limit(limit)
     if status:
         stmt = stmt.where(c.status == status)
-    return _rows(session, stmt)
+    if run_id:
+        stmt = stmt.where(c.run_id == run_id)
+    if record_id:
+        stmt = stmt.where(c.record_id == record_id)
+    return _rows(session, _page(stmt, after))
 
 
 def search(
@@ -68,9 +94,10 @@ def search(
     record_id: str | None = None,
     orchestration: str | None = None,
     limit: int = 50,
+    after: Cursor | None = None,
 ) -> list[WorkItemRow]:
     c = t.work_items.c
-    stmt = select(t.work_items).order_by(c.created_at.desc(), c.id).limit(limit)
+    stmt = select(t.work_items).limit(limit)
     if status:
         stmt = stmt.where(c.status == status)
     if run_id:
@@ -79,4 +106,22 @@ def search(
         stmt = stmt.where(c.record_id == record_id)
     if orchestration:
         stmt = stmt.where(c.orchestration == orchestration)
-    return _rows(session, stmt)
+    return _rows(session, _page(stmt, after))
+
+
+def involves(
+    session: Session,
+    username: str,
+    groups: list[tuple[str, str]],
+    *,
+    run_id: str | None = None,
+    record_id: str | None = None,
+) -> bool:
+    """Whether the user has (or had) work in this run or on this record."""
+    c = t.work_items.c
+    stmt = select(c.id).where(or_(mine(username, groups), c.completed_by == username)).limit(1)
+    if run_id:
+        stmt = stmt.where(c.run_id == run_id)
+    if record_id:
+        stmt = stmt.where(c.record_id == record_id)
+    return session.execute(stmt).first() is not None

@@ -20,10 +20,30 @@ def create_user(
     username: str,
     name: str | None = typer.Option(None, "--name"),
     email: str | None = typer.Option(None, "--email"),
+    role: str = typer.Option("user", "--role", help="admin, supervisor or user."),
+    password: str | None = typer.Option(None, "--password", help="A login password."),
 ) -> None:
     """Add a user."""
-    u = options(ctx).app().people.create_user(username, name, email)
-    render.out.print(f"user {u.username} created")
+    u = options(ctx).app().people.create_user(username, name, email, role, password)
+    render.out.print(f"user {u.username} ({u.role}) created")
+
+
+@users_app.command("set-password")
+def set_password(
+    ctx: typer.Context,
+    username: str,
+    password: str = typer.Option(..., "--password", prompt=True, hide_input=True),
+) -> None:
+    """Set a user's login password."""
+    options(ctx).app().people.set_password(username, password)
+    render.out.print(f"password of {username} set")
+
+
+@users_app.command("token")
+def token(ctx: typer.Context, username: str, name: str = typer.Option("cli", "--name")) -> None:
+    """Create an API token for a user; it is printed once."""
+    new = options(ctx).app().people.create_token(username, name)
+    render.out.print(new.token, soft_wrap=True)
 
 
 @users_app.command("list")
@@ -31,8 +51,8 @@ def list_users(ctx: typer.Context) -> None:
     """All users."""
     rows = options(ctx).app().people.users()
     render.table(
-        ["username", "name", "email", "active"],
-        ([u.username, u.name, u.email, u.active] for u in rows),
+        ["username", "name", "email", "role", "active"],
+        ([u.username, u.name, u.email, u.role, u.active] for u in rows),
         title="Users",
     )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 15:05:38.444921
+Create Date: 2026-11-24 15:15:18.563658
 """
 
 from __future__ import annotations
@@ -51,6 +51,13 @@ def upgrade() -> None:
         sa.Column("label", sa.String(length=255), nullable=False),
         sa.Column("created_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_groups")),
+    )
+    op.create_table(
+        "login_failures",
+        sa.Column("username", sa.String(length=150), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("locked_until", stageflow.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("username", name=op.f("pk_login_failures")),
     )
     op.create_table(
         "outbox",
@@ -112,6 +119,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("email", sa.String(length=255), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=True),
         sa.Column("created_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("username", name=op.f("pk_users")),
     )
@@ -128,6 +137,23 @@ def upgrade() -> None:
         sa.Column("stopped_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workers")),
     )
+    op.create_table(
+        "api_tokens",
+        sa.Column("id", sa.String(length=20), nullable=False),
+        sa.Column("username", sa.String(length=150), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", stageflow.store.tables.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["username"], ["users.username"], name=op.f("fk_api_tokens_username_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+    )
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_tokens_username"), ["username"], unique=False)
+
     op.create_table(
         "memberships",
         sa.Column("group_name", sa.String(length=80), nullable=False),
@@ -265,6 +291,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_memberships_username"))
 
     op.drop_table("memberships")
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_tokens_username"))
+
+    op.drop_table("api_tokens")
     op.drop_table("workers")
     op.drop_table("users")
     op.drop_table("settings")
@@ -278,6 +308,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_outbox_run_id"))
 
     op.drop_table("outbox")
+    op.drop_table("login_failures")
     op.drop_table("groups")
     op.drop_table("event_ids")
     op.drop_table("definitions")

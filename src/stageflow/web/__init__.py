@@ -1,0 +1,1 @@
+"""The web front door: the REST API (and, later, the console pages)."""

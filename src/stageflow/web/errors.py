@@ -1,0 +1,99 @@
+"""Errors as RFC 9457 problem details, mapped once from stageflow's error classes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from stageflow.errors import (
+    ConfigurationError,
+    DefinitionError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StageflowError,
+    TransitionNotAllowed,
+)
+from stageflow.services.auth import NotAuthenticated
+
+MEDIA_TYPE = "application/problem+json"
+
+STATUS: list[tuple[type[StageflowError], int, str]] = [
+    (NotAuthenticated, 401, "Not authenticated"),
+    (PermissionDenied, 403, "Forbidden"),
+    (NotFound, 404, "Not found"),
+    (TransitionNotAllowed, 409, "Not allowed in this status"),
+    (DefinitionError, 422, "Invalid definitions"),
+    (InvalidInput, 422, "Invalid input"),
+    (ConfigurationError, 422, "Invalid configuration"),
+]
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(
+        body, status_code=status, media_type=MEDIA_TYPE, headers=dict(headers or {})
+    )
+
+
+def _stageflow_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StageflowError)
+    status, title = 400, "Bad request"
+    for cls, code, name in STATUS:
+        if isinstance(exc, cls):
+            status, title = code, name
+            break
+    errors = [
+        {
+            k: v
+            for k, v in {
+                "field": p.field,
+                "message": p.message,
+                "file": p.file,
+                "line": p.line,
+            }.items()
+            if v is not None
+        }
+        for p in exc.problems
+    ]
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return problem(status, title, str(exc), errors, headers)
+
+
+def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e["msg"]}
+        for e in exc.errors()
+    ]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(422, "Invalid input", detail, errors)
+
+
+def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    return problem(exc.status_code, str(exc.detail), str(exc.detail), headers=exc.headers)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(StageflowError, _stageflow_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

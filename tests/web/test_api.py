@@ -1,0 +1,119 @@
+"""The REST API used as a client would: tokens, runs, work items, records, problem details."""
+
+from __future__ import annotations
+
+from tests.web.conftest import Seeded
+
+API = "/api/v1"
+
+
+def test_a_user_starts_a_run_lists_their_work_and_completes_it(seeded: Seeded) -> None:
+    c, alice = seeded.client, seeded.headers("user")
+    expense = c.post(f"{API}/records/Expense", json={"values": {"Title": "Tent", "Amount": 99.5}},
+                     headers=alice)  # fmt: skip
+    assert expense.status_code == 201, expense.text
+    started = c.post(
+        f"{API}/runs",
+        json={"orchestration": "Expense_Approval",
+              "inputs": {"recordId": expense.json()["id"], "approver": "alice", "amount": 99.5}},
+        headers=alice,
+    )  # fmt: skip
+    assert started.status_code == 201, started.text
+    run = started.json()
+    assert (run["status"], run["current_stage"], run["created_by"]) == (
+        "InProgress",
+        "Approval",
+        "alice",
+    )
+
+    mine = c.get(f"{API}/work-items", headers=alice).json()["items"]
+    approval = next(w for w in mine if w["run_id"] == run["id"])
+    assert approval["assigned_to"] == "user:alice"
+    done = c.post(f"{API}/work-items/{approval['id']}/complete",
+                  json={"outputs": {"decision": "Approved"}}, headers=alice)  # fmt: skip
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "Completed"
+    got = c.get(f"{API}/runs/{run['id']}", headers=alice).json()
+    assert [s["status"] for s in got["stages"]] == ["Completed", "Completed"]
+    assert any(e["to_status"] == "Completed" and e["object_type"] == "run" for e in got["log"])
+
+
+def test_login_with_password_gives_a_working_token_and_wrong_ones_are_throttled(
+    seeded: Seeded,
+) -> None:
+    c = seeded.client
+    good = c.post(f"{API}/tokens", json={"username": "alice", "password": "alice-password"})
+    assert good.status_code == 201
+    token = good.json()["token"]
+    me = c.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["username"] == "alice"
+    for _ in range(5):
+        bad = c.post(f"{API}/tokens", json={"username": "mallory", "password": "nope-nope"})
+        assert bad.status_code == 401
+        assert bad.headers["content-type"] == "application/problem+json"
+    locked = c.post(f"{API}/tokens", json={"username": "mallory", "password": "mallory-password"})
+    assert locked.status_code == 401
+    assert "too many failed logins" in locked.json()["detail"]
+    revoked = c.delete(
+        f"{API}/tokens/{good.json()['id']}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert revoked.status_code == 204
+    assert c.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_errors_are_problem_details_naming_the_field(seeded: Seeded) -> None:
+    c, admin = seeded.client, seeded.headers("admin")
+    bad = c.post(f"{API}/records/Case", json={"values": {"Subject": "x", "Status": "Weird"}},
+                 headers=admin)  # fmt: skip
+    assert bad.status_code == 422
+    body = bad.json()
+    assert bad.headers["content-type"] == "application/problem+json"
+    assert body["status"] == 422
+    assert body["errors"] == [{"field": "Status", "message": body["errors"][0]["message"]}]
+    assert "not a choice of Case.Status" in body["errors"][0]["message"]
+    missing = c.post(f"{API}/runs", json={"inputs": {}}, headers=admin)
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "orchestration"
+    conflict = c.post(f"{API}/runs/{seeded.run_id}/resume", headers=admin)
+    assert conflict.status_code == 409
+    assert c.get(f"{API}/runs/nope", headers=admin).status_code == 404
+    assert c.get(f"{API}/runs").status_code == 401
+
+
+def test_runs_list_pages_by_keyset(seeded: Seeded) -> None:
+    c, admin = seeded.client, seeded.headers("admin")
+    for i in range(5):
+        c.post(f"{API}/records/Case", json={"values": {"Subject": f"c{i}", "Status": "Escalated"}},
+               headers=admin)  # fmt: skip
+    seen: list[str] = []
+    page = c.get(f"{API}/runs", params={"limit": 2}, headers=admin).json()
+    while True:
+        seen += [r["id"] for r in page["items"]]
+        if page["next"] is None:
+            break
+        page = c.get(
+            f"{API}/runs", params={"limit": 2, "after": page["next"]}, headers=admin
+        ).json()
+    assert len(seen) == len(set(seen)) == 6
+    bad = c.get(f"{API}/runs", params={"after": "garbage"}, headers=admin)
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "after"
+
+
+def test_deploy_by_upload_validates_first(seeded: Seeded) -> None:
+    c, admin = seeded.client, seeded.headers("admin")
+    broken = b"stageflow: 1\nkind: orchestration\nname: Broken\ntype: autolaunched\nstages: []\n"
+    refused = c.post(f"{API}/orchestrations/upload", files=[("files", ("broken.yaml", broken))],
+                     headers=admin)  # fmt: skip
+    assert refused.status_code == 422
+    assert any(e.get("line") == 5 for e in refused.json()["errors"])
+    assert c.get(f"{API}/orchestrations/Broken/versions", headers=admin).status_code == 404
+    fine = broken.replace(b"Broken", b"Tiny").replace(
+        b"stages: []",
+        b"stages:\n  - name: S\n    steps:\n      - {name: X, type: background, flow: Close_Case, inputs: {caseId: x}}",
+    )
+    ok = c.post(
+        f"{API}/orchestrations/upload", files=[("files", ("tiny.yaml", fine))], headers=admin
+    )
+    assert ok.status_code == 201, ok.text
+    assert ok.json() == [{"kind": "orchestration", "name": "Tiny", "version": 1, "changed": True}]
