@@ -108,9 +108,9 @@ def test_deploy_by_upload_validates_first(seeded: Seeded) -> None:
     assert refused.status_code == 422
     assert any(e.get("line") == 5 for e in refused.json()["errors"])
     assert c.get(f"{API}/orchestrations/Broken/versions", headers=admin).status_code == 404
+    step = b"      - {name: X, type: background, flow: Close_Case, inputs: {caseId: x}}"
     fine = broken.replace(b"Broken", b"Tiny").replace(
-        b"stages: []",
-        b"stages:\n  - name: S\n    steps:\n      - {name: X, type: background, flow: Close_Case, inputs: {caseId: x}}",
+        b"stages: []", b"stages:\n  - name: S\n    steps:\n" + step
     )
     ok = c.post(
         f"{API}/orchestrations/upload", files=[("files", ("tiny.yaml", fine))], headers=admin
