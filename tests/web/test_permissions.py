@@ -66,7 +66,7 @@ ENDPOINTS = [
             "orchestration": "Expense_Approval",
             "inputs": {"recordId": "{case}", "approver": "dave", "amount": 3},
         },
-    ),  # fmt: skip
+    ),
     Endpoint("GET", "/runs", ALL),
     Endpoint("GET", "/runs/{run}", STAFF | {"user"}),
     Endpoint("POST", "/runs/{run}/cancel", STAFF),
