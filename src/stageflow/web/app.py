@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from stageflow.app import App
 from stageflow.web import errors
 from stageflow.web.api import orchestrations, people, records, runs, work_items
+from stageflow.web.ui import auth as ui_auth
 
 API = "/api/v1"
 
@@ -24,4 +25,5 @@ def create_app(app: App) -> FastAPI:
     errors.install(web)
     for module in (orchestrations, runs, work_items, records, people):
         web.include_router(module.router, prefix=API)
+    web.include_router(ui_auth.router)
     return web

@@ -1,0 +1,64 @@
+"""Browser login: password, signed session cookie, CSRF on every form, logout, throttling."""
+
+from __future__ import annotations
+
+import re
+
+from tests.web.conftest import Seeded
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, html
+    return found.group(1)
+
+
+def test_login_shows_my_work_and_logout_ends_the_session(seeded: Seeded) -> None:
+    c = seeded.client
+    assert c.get("/", follow_redirects=False).headers["location"] == "/login"
+    form = c.get("/login")
+    assert 'autocomplete="current-password"' in form.text
+    login = {"username": "alice", "password": "alice-password", "csrf_token": _csrf(form.text)}
+    done = c.post("/login", data=login, follow_redirects=False)
+    assert (done.status_code, done.headers["location"]) == (303, "/")
+    cookie = c.cookies.get("stageflow_session")
+    assert cookie is not None
+    assert cookie.count(".") == 2  # itsdangerous: payload.timestamp.signature
+    home = c.get("/")
+    assert "Triage Case" in home.text  # alice's work item, via her queue
+    assert "Alice" in home.text or "alice" in home.text
+    refused = c.post("/logout", data={"csrf_token": "forged"}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert c.get("/", follow_redirects=False).status_code == 200  # still logged in
+    out = c.post("/logout", data={"csrf_token": _csrf(home.text)}, follow_redirects=False)
+    assert (out.status_code, out.headers["location"]) == (303, "/login")
+    assert c.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_login_form_needs_its_csrf_token(seeded: Seeded) -> None:
+    c = seeded.client
+    c.get("/login")
+    forged = c.post("/login", data={"username": "alice", "password": "alice-password"})
+    assert forged.status_code == 403
+    assert c.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_a_tampered_cookie_is_a_logged_out_browser(seeded: Seeded) -> None:
+    c = seeded.client
+    c.cookies.set("stageflow_session", "eyJ1IjoiYWRtaW4ifQ.forged.signature")
+    assert c.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_wrong_passwords_are_throttled(seeded: Seeded) -> None:
+    c = seeded.client
+    csrf = _csrf(c.get("/login").text)
+    for _ in range(5):
+        bad = c.post("/login", data={"username": "alice", "password": "guess", "csrf_token": csrf})
+        assert bad.status_code == 401
+        assert "wrong username or password" in bad.text
+        assert 'value="alice"' in bad.text  # what was typed is kept
+        csrf = _csrf(bad.text)
+    locked = c.post("/login", data={"username": "alice", "password": "alice-password",
+                                    "csrf_token": csrf})  # fmt: skip
+    assert locked.status_code == 401
+    assert "too many failed logins" in locked.text
