@@ -13,6 +13,9 @@ import sqlalchemy as sa
 import stageflow
 from stageflow.app import App
 
+# Tests that check emails point the settings at their own SMTP server; the rest send none.
+os.environ.setdefault("STAGEFLOW_EMAILS", "0")
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 REQUIRE_ALL = os.environ.get("STAGEFLOW_REQUIRE_ALL") == "1"

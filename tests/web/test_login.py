@@ -15,24 +15,28 @@ def _csrf(html: str) -> str:
 
 def test_login_shows_my_work_and_logout_ends_the_session(seeded: Seeded) -> None:
     c = seeded.client
-    assert c.get("/", follow_redirects=False).headers["location"] == "/login"
-    form = c.get("/login")
+    assert c.get("/work-items", follow_redirects=False).headers["location"] == (
+        "/login?next=/work-items"
+    )
+    form = c.get("/login?next=/work-items")
+    assert 'name="next" value="/work-items"' in form.text
     assert 'autocomplete="current-password"' in form.text
-    login = {"username": "alice", "password": "alice-password", "csrf_token": _csrf(form.text)}
+    login = {"username": "alice", "password": "alice-password", "csrf_token": _csrf(form.text),
+             "next": "/work-items"}  # fmt: skip
     done = c.post("/login", data=login, follow_redirects=False)
-    assert (done.status_code, done.headers["location"]) == (303, "/")
+    assert (done.status_code, done.headers["location"]) == (303, "/work-items")
     cookie = c.cookies.get("stageflow_session")
     assert cookie is not None
     assert cookie.count(".") == 2  # itsdangerous: payload.timestamp.signature
-    home = c.get("/")
+    home = c.get("/")  # the console opens on my open work items
+    assert "My open work items" in home.text
     assert "Triage Case" in home.text  # alice's work item, via her queue
-    assert "Alice" in home.text or "alice" in home.text
     refused = c.post("/logout", data={"csrf_token": "forged"}, follow_redirects=False)
     assert refused.status_code == 403
-    assert c.get("/", follow_redirects=False).status_code == 200  # still logged in
+    assert c.get("/work-items", follow_redirects=False).status_code == 200  # still logged in
     out = c.post("/logout", data={"csrf_token": _csrf(home.text)}, follow_redirects=False)
     assert (out.status_code, out.headers["location"]) == (303, "/login")
-    assert c.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert c.get("/work-items", follow_redirects=False).headers["location"].startswith("/login")
 
 
 def test_login_form_needs_its_csrf_token(seeded: Seeded) -> None:
@@ -40,13 +44,13 @@ def test_login_form_needs_its_csrf_token(seeded: Seeded) -> None:
     c.get("/login")
     forged = c.post("/login", data={"username": "alice", "password": "alice-password"})
     assert forged.status_code == 403
-    assert c.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert c.get("/work-items", follow_redirects=False).headers["location"].startswith("/login")
 
 
 def test_a_tampered_cookie_is_a_logged_out_browser(seeded: Seeded) -> None:
     c = seeded.client
     c.cookies.set("stageflow_session", "eyJ1IjoiYWRtaW4ifQ.forged.signature")
-    assert c.get("/", follow_redirects=False).headers["location"] == "/login"
+    assert c.get("/work-items", follow_redirects=False).headers["location"].startswith("/login")
 
 
 def test_wrong_passwords_are_throttled(seeded: Seeded) -> None:

@@ -40,7 +40,11 @@ def test_no_generated_request_makes_a_server_error(api: tuple[App, dict[str, str
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None
+            max_examples=30,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,  # the same requests every run: CI cannot turn red by chance
         )
         def run(case: Any) -> None:
             response = case.call(headers=headers)

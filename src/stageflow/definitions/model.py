@@ -315,12 +315,42 @@ class ScreenField:
     loc: Loc = NOWHERE
 
 
+FINISH = "finish"  # the target that ends a screen flow (`next: finish`, `default: finish`)
+
+
+@dataclass(frozen=True)
+class ScreenOutcome:
+    """One way out of a screen: go to `screen` when the conditions hold."""
+
+    conditions: Conditions
+    screen: str  # a screen name or FINISH
+    name: str = ""
+    loc: Loc = NOWHERE
+
+
+@dataclass(frozen=True)
+class ScreenNext:
+    """Where a submitted screen goes: the first outcome whose conditions hold, else `default`."""
+
+    outcomes: tuple[ScreenOutcome, ...] = ()
+    default: str | None = None  # a screen name, FINISH, or None: the next listed screen
+    loc: Loc = NOWHERE
+
+
 @dataclass(frozen=True)
 class Screen:
     name: str
     label: str
     fields: tuple[ScreenField, ...]
+    # flow variable -> literal, reference or template; set in order after the screen is submitted
+    assign: Mapping[str, Any] = field(default_factory=dict)
+    next: ScreenNext | None = None  # None: the next listed screen, finish after the last
     loc: Loc = NOWHERE
+
+    @property
+    def input_fields(self) -> tuple[ScreenField, ...]:
+        """The fields that take a value (every field but display text)."""
+        return tuple(f for f in self.fields if f.type is not DataType.DISPLAY_TEXT)
 
 
 @dataclass(frozen=True)
@@ -340,13 +370,41 @@ class ScreenFlow:
     screens: tuple[Screen, ...]
     inputs: tuple[Variable, ...] = ()
     outputs: tuple[Variable, ...] = ()
-    assign: Mapping[str, str] = field(default_factory=dict)  # output -> screen field
+    assign: Mapping[str, str] = field(default_factory=dict)  # output -> flow variable
     record_updates: tuple[RecordUpdate, ...] = ()
     loc: Loc = NOWHERE
 
     @cached_property
     def fields(self) -> Mapping[str, ScreenField]:
         return {f.name: f for s in self.screens for f in s.fields}
+
+    @cached_property
+    def screen_map(self) -> Mapping[str, Screen]:
+        return {s.name: s for s in self.screens}
+
+    @cached_property
+    def assigned(self) -> frozenset[str]:
+        """The flow variables that screens' `assign` sets."""
+        return frozenset(name for s in self.screens for name in s.assign)
+
+    @cached_property
+    def variable_names(self) -> frozenset[str]:
+        """What `{!name}` may name inside this flow: inputs, screen fields, assigned variables."""
+        return frozenset({v.name for v in self.inputs} | set(self.fields) | self.assigned)
+
+    def listed_after(self, screen: Screen) -> str:
+        """The screen listed after `screen`, or FINISH after the last one."""
+        names = [s.name for s in self.screens]
+        i = names.index(screen.name) + 1
+        return names[i] if i < len(names) else FINISH
+
+    def targets(self, screen: Screen) -> tuple[str, ...]:
+        """Every screen (or FINISH) a submitted `screen` can go to."""
+        nxt = screen.next
+        if nxt is None:
+            return (self.listed_after(screen),)
+        default = nxt.default if nxt.default is not None else self.listed_after(screen)
+        return (*(o.screen for o in nxt.outcomes), default)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from stageflow.definitions.model import (
+    FINISH,
+    Conditions,
     DataType,
     ElementKind,
     FieldValidation,
@@ -16,9 +18,11 @@ from stageflow.definitions.model import (
     Screen,
     ScreenField,
     ScreenFlow,
+    ScreenNext,
+    ScreenOutcome,
 )
 from stageflow.definitions.parse_common import api_name, conditions, label, variables
-from stageflow.definitions.source import LocDict, Reader
+from stageflow.definitions.source import LocDict, LocList, Reader
 
 _CHOICE_TYPES = {DataType.PICKLIST, DataType.RADIO, DataType.MULTI_SELECT}
 _FIELD_TYPES = set(DataType) - {DataType.LOOKUP, DataType.USER, DataType.ANY}
@@ -43,7 +47,7 @@ def parse_screen_flow(r: Reader, doc: LocDict) -> ScreenFlow:
                     screens.append(_screen(r, node))
     assign = doc.get("assign") or {}
     if not isinstance(assign, dict):
-        r.problem("'assign' must map output names to screen field names", doc, "assign")
+        r.problem("'assign' must map output names to flow variable names", doc, "assign")
         assign = {}
     return ScreenFlow(
         name=name,
@@ -58,7 +62,7 @@ def parse_screen_flow(r: Reader, doc: LocDict) -> ScreenFlow:
 
 
 def _screen(r: Reader, node: LocDict) -> Screen:
-    r.only_keys(node, {"name", "label", "fields"})
+    r.only_keys(node, {"name", "label", "fields", "assign", "next"})
     name = api_name(r, node)
     fields: list[ScreenField] = []
     with r.at("fields"):
@@ -67,7 +71,94 @@ def _screen(r: Reader, node: LocDict) -> Screen:
                 f = r.mapping(raw, "a field")
                 if f is not None:
                     fields.append(_screen_field(r, f))
-    return Screen(name, label(r, node, name), tuple(fields), r.loc(node))
+    return Screen(
+        name=name,
+        label=label(r, node, name),
+        fields=tuple(fields),
+        assign=_screen_assign(r, node),
+        next=_screen_next(r, node),
+        loc=r.loc(node),
+    )
+
+
+def _screen_assign(r: Reader, node: LocDict) -> dict[str, Any]:
+    """`assign: {variable: literal | "{!reference}" | "text with {!merge} fields"}`."""
+    raw = node.get("assign")
+    if raw is None:
+        return {}
+    if not isinstance(raw, LocDict):
+        r.problem("'assign' must map flow variable names to values", node, "assign")
+        return {}
+    out: dict[str, Any] = {}
+    with r.at("assign"):
+        for key, value in raw.items():
+            _key_is_api_name(r, raw, key)
+            if isinstance(value, dict):
+                r.problem("a value to assign is a literal, a list or a reference", raw, key)
+                continue
+            out[key] = value
+    return out
+
+
+def _key_is_api_name(r: Reader, mapping: LocDict, key: str) -> None:
+    """Report a key of `mapping` that is not a valid API name, at the key's line."""
+    node = LocDict({key: key})
+    node.line = mapping.key_lines.get(key, mapping.line)
+    node.key_lines = {key: node.line}
+    api_name(r, node, key)
+
+
+def _screen_next(r: Reader, node: LocDict) -> ScreenNext | None:
+    """`next: Screen | finish`, `next: [outcome, ...]` or `next: {outcomes: [...], default: ...}`;
+    an outcome is `{name?, conditions, screen}`."""
+    if "next" not in node:
+        return None
+    raw = node["next"]
+    if not isinstance(raw, LocList | LocDict):
+        if isinstance(raw, str):
+            return ScreenNext(default=_target(r, node, "next"), loc=r.loc(node).at("next"))
+        r.problem(
+            "'next' is a screen name, 'finish', a list of outcomes or "
+            "{outcomes: [...], default: ...}",
+            node,
+            "next",
+        )
+        return None
+    with r.at("next"):
+        if isinstance(raw, LocList):
+            return ScreenNext(_screen_outcomes(r, raw), loc=r.loc(raw))
+        r.only_keys(raw, {"outcomes", "default"})
+        with r.at("outcomes"):
+            outcomes = _screen_outcomes(r, r.sequence(raw, "outcomes", required=True))
+        default = _target(r, raw, "default") if raw.get("default") is not None else None
+        return ScreenNext(outcomes, default, r.loc(raw))
+
+
+def _screen_outcomes(r: Reader, raw: LocList) -> tuple[ScreenOutcome, ...]:
+    out: list[ScreenOutcome] = []
+    for i, item in enumerate(raw):
+        with r.at(i):
+            o = r.mapping(item, "an outcome")
+            if o is None:
+                continue
+            r.only_keys(o, {"name", "label", "conditions", "screen"})
+            name = api_name(r, o) if "name" in o else ""
+            if "conditions" in o:
+                with r.at("conditions"):
+                    conds = conditions(r, o["conditions"], field_means_record=False)
+            else:
+                r.problem("missing required key 'conditions'", o, "conditions")
+                conds = Conditions(())
+            out.append(ScreenOutcome(conds, _target(r, o, "screen"), name, r.loc(o)))
+    return tuple(out)
+
+
+def _target(r: Reader, node: LocDict, key: str) -> str:
+    """A screen name or `finish`."""
+    if key not in node:
+        r.problem(f"missing required key {key!r}", node, key)
+        return FINISH
+    return FINISH if node[key] == FINISH else api_name(r, node, key)
 
 
 def _screen_field(r: Reader, f: LocDict) -> ScreenField:

@@ -25,7 +25,11 @@ class Project:
 
 def find(path: Path) -> Project:
     """The project for PATH: a stageflow.toml, a folder holding one, or a plain folder/file."""
-    path = path.resolve()
+    try:
+        path = path.resolve()
+        path.exists()
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long...
+        raise ConfigurationError(Problem(f"not a usable path: {exc}", field="path")) from exc
     if path.is_file() and path.name == CONFIG_NAME:
         return read(path)
     if path.is_dir() and (path / CONFIG_NAME).is_file():

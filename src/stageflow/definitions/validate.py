@@ -11,9 +11,11 @@ from stageflow.definitions.catalog import FlowKind, FlowSignature, signature_of
 from stageflow.definitions.datatypes import compatible, literal_fits, type_name
 from stageflow.definitions.loader import Bundle
 from stageflow.definitions.model import (
+    FINISH,
     AfterSteps,
     AssigneeKind,
     Conditions,
+    DataType,
     Decision,
     FlowDef,
     Loc,
@@ -22,6 +24,7 @@ from stageflow.definitions.model import (
     Operator,
     Orchestration,
     OrchestrationType,
+    Screen,
     ScreenFlow,
     Stage,
     Step,
@@ -491,7 +494,8 @@ class _OrchestrationCheck:
 def _screen_flow(sf: ScreenFlow) -> list[Problem]:
     out = _dupes(((f.name, f.loc) for s in sf.screens for f in s.fields), "field", "screens.fields")
     out += _dupes(((s.name, s.loc) for s in sf.screens), "screen", "screens")
-    known = {v.name for v in sf.inputs} | set(sf.fields)
+    out += _screen_flow_names(sf)
+    known = set(sf.variable_names)
     for output in sf.outputs:
         source = sf.assign.get(output.name, output.name)
         if source not in known:
@@ -499,7 +503,7 @@ def _screen_flow(sf: ScreenFlow) -> list[Problem]:
                 _at(
                     output.loc,
                     f"output {output.name!r} takes its value from {source!r}, "
-                    "which is no screen field or input",
+                    "which is no screen field or input, nor a variable set by 'assign'",
                     f"outputs[{output.name}]",
                 )
             )
@@ -515,12 +519,133 @@ def _screen_flow(sf: ScreenFlow) -> list[Problem]:
             )
     out += _validation_refs(sf, known)
     for up in sf.record_updates:
-        for path in references.paths_in([up.id, up.values]):
-            if path[0] not in known:
+        out += _flow_refs(sf, [up.id, up.values], up.loc, "record_updates")
+    out += _screen_paths(sf)
+    for screen in sf.screens:
+        out += _screen_values(sf, screen)
+    return out
+
+
+def _flow_refs(sf: ScreenFlow, value: object, loc: Loc, where: str) -> list[Problem]:
+    """References inside a screen flow name its variables: inputs, fields, assigned variables."""
+    out = []
+    for path in references.paths_in(value):
+        if not references.well_formed(path):
+            out.append(_at(loc, f"{references.text(path)}: not a valid reference", where))
+        elif path[0] not in sf.variable_names:
+            out.append(_at(loc, f"{references.text(path)}: reference to nothing", where))
+    return out
+
+
+def _screen_flow_names(sf: ScreenFlow) -> list[Problem]:
+    """One name space for a flow's variables; `finish` is no screen name."""
+    out = []
+    inputs = {v.name for v in sf.inputs}
+    for screen in sf.screens:
+        where = f"screens[{screen.name}]"
+        if screen.name == FINISH:
+            out.append(_at(screen.loc.at("name"), "'finish' is not a screen name", where))
+        for f in screen.fields:
+            if f.name in inputs:
                 out.append(
-                    _at(up.loc, f"{references.text(path)}: reference to nothing", "record_updates")
+                    _at(
+                        f.loc.at("name"),
+                        f"duplicate name {f.name!r}: a field and an input of the flow "
+                        "(give the field a default of {!" + f.name + "} instead)",
+                        f"{where}.fields[{f.name}].name",
+                    )
+                )
+        for var in screen.assign:
+            if var in sf.fields:
+                out.append(
+                    _at(
+                        screen.loc.at(f"assign.{var}"),
+                        f"'assign' sets {var!r}, which is a screen field; "
+                        "assign to an input or a variable of its own",
+                        f"{where}.assign.{var}",
+                    )
                 )
     return out
+
+
+def _screen_paths(sf: ScreenFlow) -> list[Problem]:
+    """Where screens go: known screens only; every screen reachable; the flow can finish."""
+    out = [p for screen in sf.screens for p in _screen_next(sf, screen)]
+    if not sf.screens:
+        return out
+    seen = {sf.screens[0].name}
+    todo = [sf.screens[0]]
+    while todo:
+        for target in sf.targets(todo.pop()):
+            if target not in seen:
+                seen.add(target)
+                if target in sf.screen_map:
+                    todo.append(sf.screen_map[target])
+    for screen in sf.screens:
+        if screen.name not in seen:
+            message = f"screen {screen.name!r} can never be reached"
+            out.append(_at(screen.loc, message, f"screens[{screen.name}]"))
+    if FINISH not in seen:
+        out.append(_at(sf.loc.at("screens"), "the flow can never finish", "screens"))
+    return out
+
+
+def _screen_next(sf: ScreenFlow, screen: Screen) -> list[Problem]:
+    nxt = screen.next
+    if nxt is None:
+        return []
+    out = []
+    where = f"screens[{screen.name}].next"
+    for i, o in enumerate(nxt.outcomes):
+        at = f"{where}.outcomes[{o.name or i}]"
+        if o.screen != FINISH and o.screen not in sf.screen_map:
+            out.append(
+                _at(o.loc.at("screen"), f"goes to unknown screen {o.screen!r}", f"{at}.screen")
+            )
+        rules = [[r.left, r.value] for r in o.conditions.rules]
+        out += _flow_refs(sf, rules, o.loc.at("conditions"), f"{at}.conditions")
+    if nxt.default not in (None, FINISH, *sf.screen_map):
+        # `next: Name` keeps no key lines of its own; `next: {default: Name}` does
+        field_path = f"{where}.default" if nxt.loc.keys else where
+        out.append(
+            _at(nxt.loc.at("default"), f"goes to unknown screen {nxt.default!r}", field_path)
+        )
+    return out
+
+
+def _screen_values(sf: ScreenFlow, screen: Screen) -> list[Problem]:
+    """References and literals of one screen: display text, defaults, assignments."""
+    out = []
+    where = f"screens[{screen.name}]"
+    for f in screen.fields:
+        at = f"{where}.fields[{f.name}]"
+        if f.type is DataType.DISPLAY_TEXT:
+            out += _flow_refs(sf, f.label, f.loc.at("label"), f"{at}.label")
+        elif references.paths_in(f.default):
+            out += _flow_refs(sf, f.default, f.loc.at("default"), f"{at}.default")
+        elif f.default is not None:
+            message = _default_problem(f.type, f.choices, f.default)
+            if message:
+                out.append(_at(f.loc.at("default"), message, f"{at}.default"))
+    outputs = {v.name: v for v in sf.outputs if v.name not in sf.assign}
+    for var, value in screen.assign.items():
+        loc = screen.loc.at(f"assign.{var}")
+        out += _flow_refs(sf, value, loc, f"{where}.assign.{var}")
+        output = outputs.get(var)
+        literal = references.resolve(value, lambda _path: "")  # a template renders to text
+        if output and not references.is_reference(value) and not literal_fits(output.type, literal):
+            message = f"output {var!r} is {type_name(output.type)}, but 'assign' gives it {value!r}"
+            out.append(_at(loc, message, f"{where}.assign.{var}"))
+    return out
+
+
+def _default_problem(kind: DataType, choices: tuple[str, ...], default: object) -> str | None:
+    if not literal_fits(kind, default):
+        return f"default {default!r} does not fit a {type_name(kind)} field"
+    chosen = default if isinstance(default, list) else [default]
+    if choices and any(str(c) not in choices for c in chosen):
+        return f"default {default!r} is not among the choices ({', '.join(choices)})"
+    return None
 
 
 def _validation_refs(sf: ScreenFlow, known: set[str]) -> list[Problem]:

@@ -1,14 +1,18 @@
-"""Screen flows: checking the outputs a finished screen flow hands back to its step."""
+"""Screen flows: checking the outputs a finished screen flow hands back to its step.
+
+The screens themselves run in `screen_runtime` (state in `screen_state`, values in
+`screen_fields`); this module serves completing a work item with its outputs directly.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from stageflow.definitions import references
 from stageflow.definitions.datatypes import literal_fits, type_name
-from stageflow.definitions.model import RecordUpdate, ScreenFlow
+from stageflow.definitions.model import ScreenFlow
 from stageflow.errors import InvalidInput, Problem
+from stageflow.flows.screen_runtime import RecordWrite, resolve_updates
 
 
 def check_outputs(flow: ScreenFlow, outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,26 +48,25 @@ def check_outputs(flow: ScreenFlow, outputs: Mapping[str, Any]) -> dict[str, Any
 
 
 def record_updates(
-    flow: ScreenFlow, inputs: Mapping[str, Any], outputs: Mapping[str, Any]
-) -> list[tuple[RecordUpdate, str, dict[str, Any]]]:
-    """The record writes a finished screen flow makes: (update, record id, values)."""
-    variables: dict[str, Any] = dict(inputs)
-    for output, field_name in flow.assign.items():
+    flow: ScreenFlow,
+    inputs: Mapping[str, Any],
+    outputs: Mapping[str, Any],
+    variables: Mapping[str, Any] | None = None,
+) -> list[RecordWrite]:
+    """The record writes a finished screen flow makes: (update, record id, values).
+
+    Completing a work item with outputs only (the API) knows the inputs and the outputs: each
+    output stands for its variable (`assign`) too. With `variables` (`Finished.variables` of the
+    screen flow runtime) the updates see every flow variable, assigned ones included.
+    """
+    known: dict[str, Any] = dict(inputs)
+    for output, source in flow.assign.items():
         if output in outputs:
-            variables[field_name] = outputs[output]
-    variables.update(outputs)
-
-    def resolve(path: references.Path) -> Any:
-        return variables.get(path[0])
-
-    return [
-        (
-            u,
-            str(references.resolve(u.id, resolve)),
-            {k: references.resolve(v, resolve) for k, v in u.values.items()},
-        )
-        for u in flow.record_updates
-    ]
+            known[source] = outputs[output]
+    known.update(outputs)
+    if variables is not None:
+        known.update(variables)
+    return list(resolve_updates(flow, known))
 
 
 def _choice_problems(flow: ScreenFlow, outputs: Mapping[str, Any]) -> list[Problem]:

@@ -185,3 +185,14 @@ def resolve_id(rt: Runtime, prefix: str) -> str:
     """A full run id from a unique prefix (what people type in a terminal)."""
     with transaction(rt) as tx:
         return store.resolve_prefix(tx.session, prefix)
+
+
+def orchestration_of(rt: Runtime, run_id: str) -> Orchestration:
+    """The orchestration version a run follows (for its diagram)."""
+    with transaction(rt) as tx:
+        row = store.load_row(tx.session, run_id, lock=False)
+        if row is None:
+            raise NotFound(f"no run {run_id}")
+        found = defs_store.parsed(tx.session, row.definition_id)
+        assert isinstance(found, Orchestration)
+        return found

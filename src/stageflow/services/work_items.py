@@ -117,10 +117,14 @@ def inbox(
     after: Cursor | None = None,
     run_id: str | None = None,
     record_id: str | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
 ) -> list[WorkItemRow]:
     with transaction(rt) as tx:
         groups = people.memberships_of(tx.session, user)
-        return store.inbox(tx.session, user, groups, status, limit, after, run_id, record_id)
+        return store.inbox(
+            tx.session, user, groups, status, limit, after, run_id, record_id, sort, descending
+        )
 
 
 def is_theirs(rt: Runtime, user: str, row: WorkItemRow) -> bool:

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, insert, or_, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.engine.commands import LogEntry
 from stageflow.engine.state import Run, WorkItem
 from stageflow.errors import InvalidInput, NotFound
+from stageflow.store import paging
 from stageflow.store import tables as t
 from stageflow.store.codec import encode_state
 
@@ -144,7 +145,8 @@ class RunSummary:
     modified_by: str
 
 
-Cursor = tuple[datetime, str]  # (created_at, id) of the last row of the previous page
+RUN_SORTS = ("name", "status", "orchestration", "created_by", "created_at", "modified_by",
+             "modified_at")  # fmt: skip
 
 
 def list_runs(
@@ -155,18 +157,17 @@ def list_runs(
     record_id: str | None = None,
     created_by: str | None = None,
     limit: int = 50,
-    after: Cursor | None = None,
+    after: paging.Cursor | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
 ) -> list[RunSummary]:
-    """Runs, newest first; `after` continues from a page's last row (keyset pagination)."""
+    """Runs sorted by `sort` (newest first by default); `after` continues from a page's last
+    row: (its sort value, its id)."""
     c = t.runs.c
-    stmt = (
-        select(
-            c.id, c.name, c.orchestration, c.version, c.status, c.current_stage, c.record_id,
-            c.created_at, c.created_by, c.modified_at, c.modified_by,
-        )
-        .order_by(c.created_at.desc(), c.id.desc())
-        .limit(limit)
-    )  # fmt: skip
+    stmt = select(
+        c.id, c.name, c.orchestration, c.version, c.status, c.current_stage, c.record_id,
+        c.created_at, c.created_by, c.modified_at, c.modified_by,
+    ).limit(limit)  # fmt: skip
     if status:
         stmt = stmt.where(c.status == status)
     if orchestration:
@@ -175,10 +176,8 @@ def list_runs(
         stmt = stmt.where(c.record_id == record_id)
     if created_by:
         stmt = stmt.where(c.created_by == created_by)
-    if after is not None:
-        stmt = stmt.where(
-            or_(c.created_at < after[0], and_(c.created_at == after[0], c.id < after[1]))
-        )
+    column = c[sort if sort in RUN_SORTS else "created_at"]
+    stmt = paging.apply(stmt, column, c.id, descending, after)
     return [RunSummary(**row._mapping) for row in session.execute(stmt)]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from stageflow.store import paging
 from stageflow.store import tables as t
 
 
@@ -43,17 +44,17 @@ def get(session: Session, item_id: str) -> WorkItemRow | None:
     return rows[0] if rows else None
 
 
-Cursor = tuple[datetime, str]  # (created_at, id) of the last row of the previous page
+ITEM_SORTS = ("created_at", "modified_at", "name", "modified_by", "status", "record_id", "step",
+              "assignee")  # fmt: skip
+Cursor = paging.Cursor
 
 
-def _page(stmt: Any, after: Cursor | None) -> Any:
+def _page(
+    stmt: Any, after: Cursor | None, sort: str = "created_at", descending: bool = True
+) -> Any:
     c = t.work_items.c
-    stmt = stmt.order_by(c.created_at.desc(), c.id.desc())
-    if after is not None:
-        stmt = stmt.where(
-            or_(c.created_at < after[0], and_(c.created_at == after[0], c.id < after[1]))
-        )
-    return stmt
+    column = c[sort if sort in ITEM_SORTS else "created_at"]
+    return paging.apply(stmt, column, c.id, descending, after)
 
 
 def mine(username: str, groups: list[tuple[str, str]]) -> Any:
@@ -73,6 +74,8 @@ def inbox(
     after: Cursor | None = None,
     run_id: str | None = None,
     record_id: str | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
 ) -> list[WorkItemRow]:
     """Work items of a user: assigned to them, or to a group or queue they belong to."""
     c = t.work_items.c
@@ -83,7 +86,7 @@ def inbox(
         stmt = stmt.where(c.run_id == run_id)
     if record_id:
         stmt = stmt.where(c.record_id == record_id)
-    return _rows(session, _page(stmt, after))
+    return _rows(session, _page(stmt, after, sort, descending))
 
 
 def search(
@@ -95,9 +98,15 @@ def search(
     orchestration: str | None = None,
     limit: int = 50,
     after: Cursor | None = None,
+    assignee: str | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
 ) -> list[WorkItemRow]:
     c = t.work_items.c
     stmt = select(t.work_items).limit(limit)
+    if assignee:
+        kind, _, name = assignee.partition(":")
+        stmt = stmt.where(c.assignee_kind == kind, c.assignee == name)
     if status:
         stmt = stmt.where(c.status == status)
     if run_id:
@@ -106,7 +115,7 @@ def search(
         stmt = stmt.where(c.record_id == record_id)
     if orchestration:
         stmt = stmt.where(c.orchestration == orchestration)
-    return _rows(session, _page(stmt, after))
+    return _rows(session, _page(stmt, after, sort, descending))
 
 
 def involves(

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from stageflow.app import App
 from stageflow.web import errors
 from stageflow.web.api import orchestrations, people, records, runs, work_items
 from stageflow.web.ui import auth as ui_auth
+from stageflow.web.ui import common as ui_common
+from stageflow.web.ui import records as ui_records
+from stageflow.web.ui import runs as ui_runs
+from stageflow.web.ui import work_items as ui_work_items
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 API = "/api/v1"
 
@@ -25,5 +34,8 @@ def create_app(app: App) -> FastAPI:
     errors.install(web)
     for module in (orchestrations, runs, work_items, records, people):
         web.include_router(module.router, prefix=API)
-    web.include_router(ui_auth.router)
+    ui_common.install(web)
+    for ui in (ui_auth, ui_runs, ui_work_items, ui_records):
+        web.include_router(ui.router)
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
     return web

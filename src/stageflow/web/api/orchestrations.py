@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, UploadFile
+from fastapi import Path as PathParam
 
 from stageflow.errors import NotFound
 from stageflow.services import deployments
@@ -75,7 +76,12 @@ def deploy_files(
 
 
 @router.post("/{name}/versions/{version}/activate", summary="Make a version the active one")
-def activate(name: str, version: int, app: AppDep, user: UserDep) -> list[VersionOut]:
+def activate(
+    name: str,
+    version: Annotated[int, PathParam(ge=1, le=2_147_483_647)],
+    app: AppDep,
+    user: UserDep,
+) -> list[VersionOut]:
     require(user, Permission.DEPLOY)
     app.activate("orchestration", name, version)
     return [_version(v) for v in app.versions("orchestration", name)]

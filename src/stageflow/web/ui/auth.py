@@ -17,10 +17,22 @@ from stageflow.web.ui.render import page
 router = APIRouter(include_in_schema=False)
 
 
-def _login_page(request: Request, app: AppDep, session: Session, error: str = "",
-                username: str = "", status: int = 200) -> Response:  # fmt: skip
-    response = page(request, "login.html", {"csrf": session.csrf, "error": error,
-                                            "username": username}, status)  # fmt: skip
+def _login_page(
+    request: Request,
+    app: AppDep,
+    session: Session,
+    error: str = "",
+    username: str = "",
+    status: int = 200,
+    next_page: str = "",
+) -> Response:
+    context = {
+        "csrf": session.csrf,
+        "error": error,
+        "username": username,
+        "next": next_page or request.query_params.get("next", "/"),
+    }
+    response = page(request, "login.html", context, status)
     sessions.write(response, app, session, request.url.scheme == "https")
     return response
 
@@ -37,14 +49,16 @@ def login(
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
     csrf_token: Annotated[str | None, Form()] = None,
+    next_page: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
     session = sessions.read(request, app)
     sessions.check_csrf(session, csrf_token)
     try:
         user = auth.authenticate(app.rt, username, password)
     except StageflowError as exc:
-        return _login_page(request, app, session, str(exc), username, 401)
-    response = RedirectResponse("/", status_code=303)
+        return _login_page(request, app, session, str(exc), username, 401, next_page)
+    target = next_page if next_page.startswith("/") and not next_page.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
     # A new CSRF token at login: one seen before logging in is not worth anything after.
     fresh = Session(user.username, sessions.new_csrf())
     sessions.write(response, app, fresh, request.url.scheme == "https")
@@ -62,11 +76,6 @@ def logout(
     return response
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, app: AppDep) -> Response:
-    session = sessions.read(request, app)
-    user = sessions.user_of(app, session)
-    if user is None:
-        return RedirectResponse("/login", status_code=303)
-    mine = app.work_items(user=user.username)
-    return page(request, "home.html", {"user": user, "csrf": session.csrf, "items": mine})
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/work-items", status_code=303)

@@ -1,0 +1,364 @@
+"""Work item emails, sent to a real SMTP server (aiosmtpd) on loopback."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP as SMTPServer
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+
+import stageflow
+from stageflow.app import App
+from stageflow.services.notifications import message_id
+from stageflow.settings import SmtpSettings
+from stageflow.store import tables as t
+from tests.conftest import EXAMPLES
+
+BASE_URL = "https://stageflow.example.com"
+PROJECT = Path(__file__).parent / "email_project"
+
+
+@dataclass
+class Inbox:
+    """An aiosmtpd handler that keeps what it is given; refuses recipients named in `refuse`."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(
+        self, server: SMTPServer, session: Session, envelope: Envelope, address: str, _: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
+        assert isinstance(envelope.content, bytes)
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        self.messages.append(msg)
+        self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+class SmtpServer:
+    """An SMTP server on a free loopback port that a test can start late."""
+
+    def __init__(self, **options: Any) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = int(s.getsockname()[1])
+        self.inbox = Inbox()
+        self.options = options
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(
+            self.inbox,
+            hostname="127.0.0.1",
+            port=self.port,
+            server_hostname="smtp.test",
+            **self.options,
+        )
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _people(app: App) -> None:
+    for username in ("alice", "bob", "carol", "dave", "eve", "frank"):
+        app.people.create_user(username, username.title(), f"{username}@example.com")
+    app.people.create_queue("Support_Triage", ["alice", "carol"], label="Support Triage")
+    app.people.create_group("Roof_Technicians", ["bob", "frank"], label="Roof Technicians")
+    app.people.create_group("Electricians", ["carol"])
+
+
+def _mail_app(db_url: str, server: SmtpServer, **settings: Any) -> App:
+    app = stageflow.connect(db_url, embedded_worker=True)
+    smtp_settings = SmtpSettings(host="127.0.0.1", port=server.port, sender="flows@example.com")
+    chosen: dict[str, Any] = {"emails_enabled": True, "templates": None, **settings}
+    app.rt.settings = replace(app.rt.settings, base_url=BASE_URL, smtp=smtp_settings, **chosen)
+    app.deploy(EXAMPLES)
+    _people(app)
+    return app
+
+
+@pytest.fixture
+def mail_app(db_url: str, smtp: SmtpServer) -> Iterator[App]:
+    app = _mail_app(db_url, smtp)
+    yield app
+    app.close()
+
+
+def _case(app: App, **values: object) -> str:
+    base: dict[str, object] = {"Subject": "Leaking roof", "Status": "New", "Category": "Roof"}
+    base.update(values)
+    return app.records.create("Case", base).id
+
+
+def _outbox(app: App) -> list[tuple[str, str, int]]:
+    with app.rt.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(t.outbox.c.key, t.outbox.c.status, t.outbox.c.attempts)
+            .where(t.outbox.c.kind == "email")
+            .order_by(t.outbox.c.id)
+        )
+        return [(r.key, r.status, r.attempts) for r in rows]
+
+
+def _text(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def _html(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def test_a_user_assignee_gets_one_email_with_a_link_to_the_record(
+    mail_app: App, smtp: SmtpServer
+) -> None:
+    app = mail_app
+    expense = app.records.create("Expense", {"Name": "Ladder for the depot", "Amount": 249.0,
+                                             "Title": "Ladder"})  # fmt: skip
+    run = app.start("Expense_Approval", {"recordId": expense.id, "approver": "dave", "amount": 249})
+    [msg] = smtp.inbox.messages
+    assert smtp.inbox.envelopes == [("flows@example.com", ["dave@example.com"])]
+    assert msg["To"] == "dave@example.com"
+    assert msg["From"] == "flows@example.com"
+    assert msg["Subject"] == "New work item: Approve Expense (Ladder for the depot)"
+    [item] = app.work_items(user="dave")
+    assert msg["Message-ID"] == message_id(f"email:{item.id}:0:dave")
+    text = _text(msg)
+    assert "Hello Dave," in text
+    assert '"Approve Expense"' in text
+    assert "Record: Ladder for the depot" in text
+    assert f"Orchestration run: {run.name}" in text
+    assert f"{BASE_URL}/records/Expense/{expense.id}" in text
+    assert f'href="{BASE_URL}/records/Expense/{expense.id}"' in _html(msg)
+    assert _outbox(app) == [(f"email:{item.id}:0:dave", "done", 1)]
+
+
+def test_each_member_of_a_queue_and_of_a_group_gets_an_email(
+    mail_app: App, smtp: SmtpServer
+) -> None:
+    app = mail_app
+    case_id = _case(app, Contact_Email="pat@example.com")
+    app.start("Case_Management", record=case_id)
+    assert sorted(m["To"] for m in smtp.inbox.messages) == [
+        "alice@example.com",
+        "carol@example.com",
+    ]
+    link = f"{BASE_URL}/records/Case/{case_id}"
+    for msg in smtp.inbox.messages:
+        assert msg["Subject"] == "New work item: Triage Case (Leaking roof)"
+        assert "assigned to your queue Support Triage" in _text(msg)
+        assert link in _text(msg)
+
+    [triage] = app.work_items(user="alice")
+    app.complete_work_item(triage.id, "alice", {"priority": "High"})
+    roof = smtp.inbox.messages[2:]
+    assert sorted(m["To"] for m in roof) == ["bob@example.com", "frank@example.com"]
+    for msg in roof:
+        assert msg["Subject"] == "New work item: Technical Roof Review (Leaking roof)"
+        assert "your group Roof Technicians" in _text(msg)
+        assert link in _text(msg)
+    assert len({m["Message-ID"] for m in smtp.inbox.messages}) == 4
+
+
+def test_a_reassigned_work_item_emails_the_new_assignee(mail_app: App, smtp: SmtpServer) -> None:
+    app = mail_app
+    case_id = _case(app)
+    run = app.start("Case_Management", record=case_id)
+    item = run.work_items[0]
+    app.reassign_work_item(item.id, "user:eve", by="sue")
+    app.drain()
+    [msg] = smtp.inbox.to("eve@example.com")
+    assert msg["Subject"] == "Reassigned work item: Triage Case (Leaking roof)"
+    assert '"Triage Case" has been reassigned to you' in _text(msg)
+    assert f"{BASE_URL}/records/Case/{case_id}" in _text(msg)
+    # Back to the queue: its members hear of it again, with new Message-IDs.
+    app.reassign_work_item(item.id, "queue:Support_Triage", by="sue")
+    app.drain()
+    assert len(smtp.inbox.to("alice@example.com")) == 2
+    assert len(smtp.inbox.messages) == 5
+    assert len({m["Message-ID"] for m in smtp.inbox.messages}) == 5
+
+
+def test_inactive_members_get_no_email(mail_app: App, smtp: SmtpServer) -> None:
+    app = mail_app
+    with app.rt.engine.begin() as conn:
+        conn.execute(sa.update(t.users).where(t.users.c.username == "carol").values(active=False))
+    app.start("Case_Management", record=_case(app))
+    assert [m["To"] for m in smtp.inbox.messages] == ["alice@example.com"]
+
+
+def test_a_step_sends_none_or_its_own_subject_and_body(db_url: str, smtp: SmtpServer) -> None:
+    app = _mail_app(db_url, smtp)
+    try:
+        app.deploy(PROJECT)
+        memo = app.records.create("Memo", {"Title": "Holiday plan"})
+        inputs = {"recordId": memo.id, "note": "by Friday, please"}
+        run = app.start("Memo_Review", inputs, record=memo.id)
+        assert {w.name for w in run.work_items} == {"Quiet Review", "Custom Review"}
+        [msg] = smtp.inbox.messages  # none for the quiet step
+        assert msg["To"] == "bob@example.com"
+        assert msg["Subject"] == f"Please review Holiday plan ({run.name})"
+        text = _text(msg)
+        assert "A note from the author: by Friday, please" in text
+        assert f"{BASE_URL}/records/Memo/{memo.id}" in text  # the link is always there
+        assert "A note from the author: by Friday, please" in _html(msg)
+    finally:
+        app.close()
+
+
+def test_no_email_when_emails_are_turned_off(db_url: str, smtp: SmtpServer) -> None:
+    app = _mail_app(db_url, smtp, emails_enabled=False)
+    try:
+        run = app.start("Case_Management", record=_case(app))
+        app.reassign_work_item(run.work_items[0].id, "user:eve")
+        app.drain()
+        assert smtp.inbox.messages == []
+        assert _outbox(app) == []
+    finally:
+        app.close()
+
+
+def test_deployer_templates_override_the_built_in_ones(
+    db_url: str, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    (tmp_path / "work_item_assigned.subject.txt").write_text(
+        "[Acme] {{ work_item.name }} for {{ recipient.name }}\n"
+    )
+    app = _mail_app(db_url, smtp, templates=tmp_path)
+    try:
+        app.start("Case_Management", record=_case(app))
+        subjects = sorted(m["Subject"] for m in smtp.inbox.messages)
+        assert subjects == ["[Acme] Triage Case for Alice", "[Acme] Triage Case for Carol"]
+        assert "You have a new work item" in _text(smtp.inbox.messages[0])  # built-in body
+    finally:
+        app.close()
+
+
+def test_a_broken_override_falls_back_to_the_built_in_template(
+    db_url: str, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    (tmp_path / "work_item_assigned.txt").write_text("{{ oops(")
+    app = _mail_app(db_url, smtp, templates=tmp_path)
+    try:
+        app.start("Case_Management", record=_case(app))
+        assert len(smtp.inbox.messages) == 2
+        assert "You have a new work item" in _text(smtp.inbox.messages[0])
+    finally:
+        app.close()
+
+
+def test_emails_wait_while_the_server_is_down_and_arrive_once_when_it_is_up(
+    db_url: str,
+) -> None:
+    server = SmtpServer()  # not started: connections to its port are refused
+    app = _mail_app(db_url, server)
+    app.rt.retry_base = timedelta(milliseconds=50)
+    try:
+        case_id = _case(app)
+        run = app.start("Case_Management", record=case_id)
+        app.reassign_work_item(run.work_items[0].id, "user:eve")
+        app.drain()
+        queued = _outbox(app)
+        assert len(queued) == 3  # alice and carol (the queue), then eve
+        assert all(status == "ready" and attempts >= 1 for _, status, attempts in queued)
+        time.sleep(0.15)
+        app.drain()  # still down: tried again, still waiting
+        assert all(status == "ready" for _, status, _ in _outbox(app))
+
+        server.start()
+        try:
+            deadline = time.monotonic() + 10
+            while any(s != "done" for _, s, _ in _outbox(app)) and time.monotonic() < deadline:
+                time.sleep(0.1)
+                app.drain()
+            time.sleep(0.3)
+            app.drain()  # nothing left to send: no second copy
+            got = server.inbox.messages
+            assert sorted(m["To"] for m in got) == [
+                "alice@example.com",
+                "carol@example.com",
+                "eve@example.com",
+            ]
+            assert len({m["Message-ID"] for m in got}) == 3
+            assert all(f"{BASE_URL}/records/Case/{case_id}" in _text(m) for m in got)
+            assert [s for _, s, _ in _outbox(app)] == ["done"] * 3
+        finally:
+            server.stop()
+    finally:
+        app.close()
+
+
+def test_a_recipient_refused_for_good_is_not_retried(db_url: str, smtp: SmtpServer) -> None:
+    smtp.inbox.refuse = {"carol@example.com"}
+    app = _mail_app(db_url, smtp)
+    app.rt.retry_base = timedelta(milliseconds=10)
+    try:
+        app.start("Case_Management", record=_case(app))
+        time.sleep(0.05)
+        app.drain()
+        assert [m["To"] for m in smtp.inbox.messages] == ["alice@example.com"]
+        statuses = {key.rsplit(":", 1)[1]: status for key, status, _ in _outbox(app)}
+        assert statuses == {"alice": "done", "carol": "failed"}
+    finally:
+        app.close()
+
+
+def test_the_sender_logs_in_when_credentials_are_set(db_url: str) -> None:
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticator(
+        server: SMTPServer, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"s3cret")
+
+    server = SmtpServer(authenticator=authenticator, auth_require_tls=False)
+    server.start()
+    app = _mail_app(db_url, server)
+    smtp_settings = replace(app.rt.settings.smtp, username="mailer", password="s3cret")
+    app.rt.settings = replace(app.rt.settings, smtp=smtp_settings)
+    try:
+        expense = app.records.create("Expense", {"Title": "Pens", "Amount": 3.0})
+        app.start("Expense_Approval", {"recordId": expense.id, "approver": "dave", "amount": 3})
+        assert [m["To"] for m in server.inbox.messages] == ["dave@example.com"]
+        assert logins == [(b"mailer", b"s3cret")]
+    finally:
+        app.close()
+        server.stop()
