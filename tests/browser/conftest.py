@@ -21,6 +21,17 @@ from tests.conftest import EXAMPLES, REQUIRE_ALL, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
+# As this machine's probe starts it: without the background-networking flags, chromium keeps
+# trying hosts this closed network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PASSWORDS = {"alice": "alice-password", "sue": "sue-password", "mallory": "mallory-password"}
 
 
