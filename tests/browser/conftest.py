@@ -93,15 +93,7 @@ def browser() -> Iterator[object]:
         launched = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],  # fmt: skip
+            args=CHROMIUM_ARGS,
         )
         yield launched
         launched.close()
