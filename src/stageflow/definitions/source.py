@@ -127,7 +127,9 @@ class Reader:
             self._path.pop()
 
     def field(self, key: str | None = None) -> str:
-        parts = [*self._path, key] if key else self._path
+        # Inside `with r.at("stages")` a problem about the key "stages" is about that same field.
+        same = bool(self._path) and self._path[-1] == key
+        parts = [*self._path, key] if key and not same else self._path
         return ".".join(parts)
 
     def loc(self, node: Any, key: str | None = None) -> Loc:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException
 
 from stageflow.errors import (
@@ -74,8 +75,21 @@ def _stageflow_error(_request: Request, exc: Exception) -> JSONResponse:
         }
         for p in exc.problems
     ]
+    if not _request.url.path.startswith("/api/"):  # a console page: a page, not JSON
+        return _html_error(status, title, exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return problem(status, title, str(exc), errors, headers)
+
+
+def _html_error(status: int, title: str, exc: StageflowError) -> HTMLResponse:
+    items = "".join(f"<li>{html.escape(str(p))}</li>" for p in exc.problems)
+    body = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} · stageflow'
+        '</title><link rel="stylesheet" href="/static/stageflow.css"></head><body><main>'
+        f'<h1>{status} · {html.escape(title)}</h1><ul class="error" role="alert">{items}</ul>'
+        '<p><a href="/work-items">Back to my work items</a></p></main></body></html>'
+    )
+    return HTMLResponse(body, status_code=status)
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

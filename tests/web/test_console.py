@@ -1,0 +1,79 @@
+"""Console pages through HTTP: who sees what, setup for admins, deploy errors shown inline."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import Seeded
+
+
+def _login(c: TestClient, username: str) -> str:
+    form = c.get("/login").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert csrf
+    done = c.post("/login", data={"username": username, "password": f"{username}-password",
+                                  "csrf_token": csrf.group(1)}, follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    page = c.get("/work-items").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    return token.group(1)
+
+
+def test_a_user_cannot_see_or_complete_another_users_work_item(seeded: Seeded) -> None:
+    c = seeded.client
+    _login(c, "mallory")
+    assert "Triage Case" not in c.get("/work-items").text
+    record = c.get(f"/records/Case/{seeded.case_id}")
+    assert record.status_code == 403
+    assert "may not see" in record.text
+    run = c.get(f"/runs/{seeded.run_id}")
+    assert run.status_code == 403
+    assert c.get("/work-items?view=all").text.count("data-item=") == 0  # no "everyone" view
+    # Even a hand-made request is refused, and the work item stays open.
+    api = c.post(f"/api/v1/work-items/{seeded.item_id}/complete",
+                 json={"outputs": {"priority": "Low"}},
+                 headers={"Authorization": f"Bearer {seeded.tokens['other']}"})  # fmt: skip
+    assert api.status_code == 403
+    assert seeded.app.work_item(seeded.item_id).status == "Assigned"
+
+
+def test_the_owner_sees_the_record_page_with_the_work_guide(seeded: Seeded) -> None:
+    c = seeded.client
+    _login(c, "alice")
+    page = c.get(f"/records/_/{seeded.case_id}", follow_redirects=True)
+    assert page.url.path == f"/records/Case/{seeded.case_id}"
+    assert "Work Guide" in page.text
+    assert "Triage Case" in page.text
+    assert "Leak" in page.text
+
+
+def test_supervisor_lists_everyones_work_and_reassigns(seeded: Seeded) -> None:
+    c = seeded.client
+    csrf = _login(c, "sue")
+    listed = c.get("/work-items?view=all")
+    assert f'data-item="{seeded.item_id}"' in listed.text
+    moved = c.post(f"/work-items/{seeded.item_id}/reassign", data={"to": "user:bob",
+                   "csrf_token": csrf}, follow_redirects=True)  # fmt: skip
+    assert "reassigned to user:bob" in moved.text
+    assert seeded.app.work_item(seeded.item_id).assigned_to == "user:bob"
+    assert c.get("/setup/orchestrations").status_code == 403  # setup is for admins
+
+
+def test_admin_setup_shows_versions_and_deploy_errors_inline(seeded: Seeded) -> None:
+    c = seeded.client
+    csrf = _login(c, "root")
+    listed = c.get("/setup/orchestrations")
+    assert "Case_Management" in listed.text
+    detail = c.get("/setup/orchestration/Case_Management")
+    assert "Customer QA Survey" in detail.text  # the diagram
+    assert "✓ active" in detail.text
+    broken = b"stageflow: 1\nkind: orchestration\nname: Broken\ntype: autolaunched\nstages: []\n"
+    refused = c.post("/setup/deploy", files=[("files", ("broken.yaml", broken))],
+                     data={"csrf_token": csrf})  # fmt: skip
+    assert refused.status_code == 422
+    assert "Nothing was deployed" in refused.text
+    assert "broken.yaml:5 [stages]" in refused.text
+    assert seeded.app.versions("orchestration", "Broken") == []
