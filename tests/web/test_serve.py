@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,8 +42,11 @@ def _call(base: str, method: str, path: str, token: str, body: Any = None) -> tu
 
 
 @pytest.mark.slow
-def test_serve_then_a_client_with_a_token_moves_a_run(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'serve.db'}"
+def test_serve_then_a_client_with_a_token_moves_a_run(db_url: str) -> None:
+    """On SQLite the server's embedded worker carries out async steps; on PostgreSQL the API
+    runs alone (--no-worker) beside a separate `stageflow worker` process."""
+    db = db_url
+    separate = not db.startswith("sqlite")
     app = stageflow.connect(db)
     app.deploy(EXAMPLES)
     for name in ("alice", "bob", "carol"):
@@ -54,13 +57,21 @@ def test_serve_then_a_client_with_a_token_moves_a_run(tmp_path: Path) -> None:
     alice = app.people.create_token("alice").token
     app.close()
     port = _free_port()
+    serve = [sys.executable, "-m", "stageflow", "--db", db, "serve", "--port", str(port)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "stageflow", "--db", db, "serve", "--port", str(port)],
+        serve + (["--no-worker"] if separate else []),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env={**os.environ},
     )
+    worker = None
+    if separate:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "stageflow", "--db", db, "worker"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         for _ in range(100):
@@ -97,4 +108,7 @@ def test_serve_then_a_client_with_a_token_moves_a_run(tmp_path: Path) -> None:
     finally:
         server.terminate()
         output = server.communicate(timeout=20)[0]
+        if worker is not None:
+            worker.send_signal(signal.SIGINT)
+            worker.wait(20)
     assert "stageflow API on" in output
