@@ -47,6 +47,7 @@ def complete(
     user: str,
     outputs: Mapping[str, Any] | None = None,
     event_id: str | None = None,
+    variables: Mapping[str, Any] | None = None,
 ) -> RunView:
     """The assignee (or a member of its group or queue) finishes the screen flow.
 
@@ -65,7 +66,8 @@ def complete(
             )
         flow = screen_flow(tx.session, item.flow)
         values = check_outputs(flow, outputs or {})
-        for _update, record_id, fields in record_updates(flow, item.inputs, values):
+        updates = record_updates(flow, item.inputs, values, variables=variables)
+        for _update, record_id, fields in updates:
             records_service.update_in(tx, record_id, fields, user)
         run = drive(tx, run, [CompleteWorkItem(item_id, user, values)])
         return run_view(run, runs_store.log_of(tx.session, run.id))
@@ -152,3 +154,15 @@ def involves(
 def get(rt: Runtime, item_id: str) -> WorkItemRow:
     with transaction(rt) as tx:
         return _item(tx, item_id)
+
+
+def open_item(rt: Runtime, item_id: str, user: str) -> tuple[WorkItem, ScreenFlow]:
+    """An Assigned work item `user` may work on, with its screen flow (for the Work Guide)."""
+    with transaction(rt) as tx:
+        row = _item(tx, item_id)
+        run = load(tx, row.run_id)
+        item = run.work_items[item_id]
+        _check_worker(tx.session, user, item)
+        if item.status is not WorkItemStatus.ASSIGNED:
+            raise TransitionNotAllowed(f"work item {item_id} is {item.status.value}")
+        return item, screen_flow(tx.session, item.flow)

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from stageflow.errors import (
@@ -55,7 +55,7 @@ def problem(
     )
 
 
-def _stageflow_error(_request: Request, exc: Exception) -> JSONResponse:
+def _stageflow_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StageflowError)
     status, title = 400, "Bad request"
     for cls, code, name in STATUS:

@@ -1,42 +1,147 @@
 """/records/{object}/{id}: the record's fields, the runs about it with their stage progress,
-and the Work Guide: the viewer's open work items for this record."""
+and the Work Guide: the viewer's open work items for this record, the first one's screen flow
+running inline. Finishing it completes the work item; the guide then shows the next one."""
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from stageflow.errors import NotFound, PermissionDenied
-from stageflow.services import records, runs, work_items
+from stageflow.errors import InvalidInput, PermissionDenied, StageflowError
+from stageflow.flows import screen_runtime
+from stageflow.flows.screen_runtime import Finished
+from stageflow.flows.screen_state import ScreenFlowState, seal, unseal
+from stageflow.services import outbox_work, records, runs, work_items
 from stageflow.services.permissions import Permission
+from stageflow.web import sessions
 from stageflow.web.deps import AppDep
-from stageflow.web.ui.common import ViewerDep
+from stageflow.web.ui.common import Viewer, ViewerDep
 from stageflow.web.ui.render import page
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/records/{obj}/{record_id}")
-def record_page(
-    request: Request, obj: str, record_id: str, app: AppDep, viewer: ViewerDep
+def _key(app: AppDep) -> bytes:
+    return app.rt.settings.secret_key.encode()
+
+
+def _record_page(
+    request: Request,
+    app: AppDep,
+    viewer: Viewer,
+    record_id: str,
+    item_id: str | None = None,
+    state: ScreenFlowState | None = None,
+    flash: str = "",
+    status: int = 200,
 ) -> Response:
     record = records.get(app.rt, record_id)
-    if obj != record.object:  # /records/_/ID and stale links land on the right object
-        return RedirectResponse(f"/records/{record.object}/{record_id}", status_code=303)
     username = viewer.user.username
     if not (
         viewer.can(Permission.VIEW_ALL_RECORDS)
         or record.owner == username
         or work_items.involves(app.rt, username, record_id=record_id)
     ):
-        raise PermissionDenied(f"{username} may not see {obj} {record_id}")
+        raise PermissionDenied(f"{username} may not see {record.object} {record_id}")
     about = [runs.get(app.rt, r.id) for r in runs.find(app.rt, record_id=record_id, limit=20)]
     guide = work_items.inbox(app.rt, username, "Assigned", 50, record_id=record_id)
-    return page(request, "record.html", {
-        "viewer": viewer, "section": "records", "record": record, "runs": about,
-        "guide": guide, "flash": request.query_params.get("flash", ""),
-    })  # fmt: skip
+    current = next((w for w in guide if w.id == item_id), guide[0] if guide else None)
+    screen = token = None
+    if current is not None:
+        item, flow = work_items.open_item(app.rt, current.id, username)
+        if state is None or state.flow != flow.name:
+            state = screen_runtime.start(flow, item.inputs)
+        screen = screen_runtime.render(flow, state)
+        token = seal(state, _key(app))
+    return page(
+        request,
+        "record.html",
+        {
+            "viewer": viewer,
+            "section": "records",
+            "record": record,
+            "runs": about,
+            "guide": guide,
+            "current": current,
+            "screen": screen,
+            "state_token": token,
+            "flash": flash or request.query_params.get("flash", ""),
+        },
+        status,
+    )
 
 
-def not_found(record_id: str) -> NotFound:
-    return NotFound(f"no record {record_id}")
+@router.get("/records/{obj}/{record_id}")
+def record_page(
+    request: Request, obj: str, record_id: str, app: AppDep, viewer: ViewerDep, item: str = ""
+) -> Response:
+    record = records.get(app.rt, record_id)
+    if obj != record.object:  # /records/_/ID and stale links land on the right object
+        return RedirectResponse(f"/records/{record.object}/{record_id}", status_code=303)
+    return _record_page(request, app, viewer, record_id, item or None)
+
+
+@router.post("/records/{obj}/{record_id}/work/{item_id}")
+async def work(
+    request: Request, obj: str, record_id: str, item_id: str, app: AppDep, viewer: ViewerDep
+) -> Response:
+    form = await request.form()
+    sessions.check_csrf(sessions.read(request, app), _one(form.get("csrf_token")))
+    action = _one(form.get("action")) or "next"
+    fields: dict[str, Any] = {
+        key: form.getlist(key) if len(form.getlist(key)) > 1 else form.get(key)
+        for key in form
+        if key not in ("csrf_token", "action", "state")
+    }
+    return await run_in_threadpool(
+        _work,
+        request,
+        app,
+        viewer,
+        obj,
+        record_id,
+        item_id,
+        action,
+        fields,
+        _one(form.get("state")),
+    )
+
+
+def _work(
+    request: Request,
+    app: AppDep,
+    viewer: Viewer,
+    obj: str,
+    record_id: str,
+    item_id: str,
+    action: str,
+    fields: dict[str, Any],
+    token: str | None,
+) -> Response:
+    username = viewer.user.username
+    item, flow = work_items.open_item(app.rt, item_id, username)
+    if not token:
+        raise InvalidInput("the screen flow's state is missing; reload the page")
+    state = unseal(flow, token, _key(app))
+    result = screen_runtime.submit(flow, state, fields, action)
+    if not isinstance(result, Finished):
+        code = 422 if result.has_errors else 200
+        return _record_page(request, app, viewer, record_id, item_id, result, status=code)
+    try:
+        work_items.complete(
+            app.rt, item_id, username, dict(result.outputs), variables=dict(result.variables)
+        )
+    except StageflowError as exc:
+        return _record_page(request, app, viewer, record_id, item_id, flash=str(exc), status=409)
+    if app.rt.embedded_worker:
+        outbox_work.drain(app.rt)
+    flash = f"{item.name}: done"
+    return RedirectResponse(f"/records/{obj}/{record_id}?flash={quote(flash)}", status_code=303)
+
+
+def _one(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
