@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+BENCH_STAMP := $(VENV)/.installed-bench
 DEMO_DB ?= demo.db
 
 .DEFAULT_GOAL := help
@@ -24,7 +25,7 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@ $(STAMP)
 
-demo: $(STAMP) ## Install into .venv, load the examples into $(DEMO_DB) and run the worker
+demo: $(STAMP) ## Install into .venv, load the examples into $(DEMO_DB), serve the console on :8000
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/stageflow --db $(DEMO_DB) demo --examples examples
 
@@ -39,7 +40,11 @@ lint: $(DEV_STAMP) ## ruff, mypy strict and the import-linter layers contract
 unit: $(DEV_STAMP) ## The test suite (SQLite; PostgreSQL too when STAGEFLOW_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest
 
-bench: $(DEV_STAMP) ## Benchmarks (not part of `make test`); results in bench/results/
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@touch $@ $(DEV_STAMP) $(STAMP)
+
+bench: $(BENCH_STAMP) ## Benchmarks (not part of `make test`); table + bench/results/latest.json
 	$(BIN)/python -m bench.run
 
 clean: ## Remove the virtualenv, caches and demo database

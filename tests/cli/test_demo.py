@@ -15,9 +15,9 @@ def test_demo_loads_runs_in_several_statuses(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = f"sqlite:///{tmp_path / 'demo.db'}"
-    assert main(["--db", db, "demo", "--no-worker", "--examples", str(EXAMPLES)]) == 0
+    assert main(["--db", db, "demo", "--no-server", "--examples", str(EXAMPLES)]) == 0
     printed = capsys.readouterr().out
-    assert "alice (Support_Triage queue)" in printed
+    assert "alice  / alice-demo" in printed
     app = stageflow.connect(db)
     statuses = sorted(r.status for r in app.runs())
     assert statuses == ["Canceled", "Completed", "Error", "InProgress", "InProgress", "InProgress"]
@@ -27,5 +27,5 @@ def test_demo_loads_runs_in_several_statuses(
     assert f"runs resume {failed}" in printed
     app.close()
     # A second start shows the same database instead of seeding it again.
-    assert main(["--db", db, "demo", "--no-worker", "--examples", str(EXAMPLES)]) == 0
+    assert main(["--db", db, "demo", "--no-server", "--examples", str(EXAMPLES)]) == 0
     assert "has runs already" in capsys.readouterr().out

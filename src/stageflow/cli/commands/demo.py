@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import sys
-import threading
 from pathlib import Path
 
 import typer
 
 from stageflow.app import App
 from stageflow.cli import render
+from stageflow.cli.commands.serve import serve
 from stageflow.cli.state import options
 from stageflow.errors import StageflowError
 from stageflow.services.views import RunView
-from stageflow.worker import loop
 
 USERS = {
-    "alice": ("Alice Triage", "Support_Triage queue"),
-    "bob": ("Bob Roofer", "Roof_Technicians group"),
-    "carol": ("Carol Sparks", "Electricians group"),
-    "dave": ("Dave Manager", "approves expenses"),
+    "alice": ("Alice Triage", "Support_Triage queue", "user"),
+    "bob": ("Bob Roofer", "Roof_Technicians group", "user"),
+    "carol": ("Carol Sparks", "Electricians group", "user"),
+    "dave": ("Dave Manager", "approves expenses", "user"),
+    "sue": ("Sue Supervisor", "watches runs, cancels, resumes, reassigns", "supervisor"),
+    "root": ("Ada Admin", "deploys definitions, manages people", "admin"),
 }
+PASSWORD = "{}-demo"  # the demo's passwords: alice-demo, bob-demo, ...
 
 
 def seed(app: App, examples: Path) -> tuple[list[str], dict[str, str]]:
     """Deploy the examples and create people, records and runs in several statuses."""
     app.deploy(examples, by="admin")
-    for username, (name, _) in USERS.items():
-        app.people.create_user(username, name, f"{username}@example.com")
+    for username, (name, _, role) in USERS.items():
+        app.people.create_user(
+            username, name, f"{username}@example.com", role, PASSWORD.format(username)
+        )
     app.people.create_queue("Support_Triage", ["alice"])
     app.people.create_group("Roof_Technicians", ["bob"])
     app.people.create_group("Electricians", ["carol"])
@@ -82,9 +86,11 @@ def demo(
     examples: Path = typer.Option(
         Path("examples"), "--examples", help="The example project folder."
     ),
-    no_worker: bool = typer.Option(False, "--no-worker", help="Set up and exit."),
+    no_server: bool = typer.Option(False, "--no-server", help="Set up and exit."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
 ) -> None:
-    """Load the examples with demo people, records and runs; then run the worker."""
+    """Load the examples with demo people, records and runs; then serve the console."""
     app = options(ctx).app()
     ids = {"waiting": "RUN_ID", "item": "ITEM_ID", "failed": "RUN_ID", "case": "CASE_ID"}
     if app.runs(limit=1):
@@ -99,31 +105,23 @@ def demo(
             )
             raise
     db = options(ctx).db or "stageflow.db"
-    render.out.print("\n[bold]stageflow demo[/bold] on " + db)
-    render.out.print("people: " + "; ".join(f"{u} ({d})" for u, (_, d) in USERS.items()))
-    render.out.print(
-        "(logins and passwords arrive with the web console; the CLI acts --as a user)\n"
-    )
+    render.out.print(f"\n[bold]stageflow demo[/bold] on {db}: console at http://{host}:{port}/")
+    render.out.print("log in as (username / password):")
+    for username, (_, does, role) in USERS.items():
+        render.out.print(f"  {username:<6} / {PASSWORD.format(username):<11} {role}: {does}")
+    render.out.print("")
     for line in lines:
         render.out.print("  run " + line)
     sf = f"{Path(sys.argv[0]).name if sys.argv else 'stageflow'} --db {db}"
     render.out.print(
-        "\ntry, in another terminal (.venv/bin/ holds the stageflow command):",
-        f"  {sf} runs list",
+        "\nor from another terminal (.venv/bin/ holds the stageflow command):",
         f"  {sf} runs show {ids['failed']}",
-        f"  {sf} work-items list --user alice",
         f"  {sf} work-items complete {ids['item']} --as alice --output priority=High",
-        f"  {sf} runs show {ids['waiting']}",
         f"  {sf} records update {ids['case']} --set Contact_Email=pat@example.com",
         f"  {sf} runs resume {ids['failed']}",
         sep="\n",
         soft_wrap=True,
     )
-    if no_worker:
+    if no_server:
         return
-    stop = threading.Event()
-    render.out.print("worker running (Ctrl-C stops the demo)")
-    try:
-        loop.run(app.rt, stop)
-    except KeyboardInterrupt:
-        render.out.print("demo stopped")
+    serve(ctx, host=host, port=port, no_worker=False)
