@@ -41,7 +41,11 @@ def test_supervisor_sees_the_traceback_of_a_failed_run_and_resumes_it(
     console.app.complete_work_item(item.id, "alice", {"priority": "High"})
     assert console.app.run(run.id).status == "Error"
     login(page, console, "sue")
-    page.goto(f"{console.url}/runs?status=Error")
+    page.get_by_role("link", name="Orchestration Runs").click()
+    page.get_by_label("Status").select_option("Error")
+    page.get_by_role("button", name="Filter").click()  # htmx swaps the list in place
+    page.wait_for_url("**/runs?status=Error**")
+    assert page.locator("tr[data-run]").count() == 1
     page.get_by_role("link", name=run.name).click()
     step = page.locator("#step-Get_Customer_Email")
     assert "has no Contact_Email" in step.inner_text()
