@@ -1,16 +1,36 @@
-"""`make bench`: run the benchmarks, print a table, write bench/results/latest.json."""
+"""`make bench`: run the benchmarks, print a table and pass/fail lines against the targets,
+write bench/results/latest.json. Not part of `make test`.
+
+Items (see docs/performance.md): 1 engine hot path, 2 durable runs/s on SQLite vs SpiffWorkflow,
+3 the SQLite bound, 4 PostgreSQL commit rate and DBOS, 5 list views at 1 M work items / 200 K
+runs, 6 record-trigger latency, 7 worker memory with 100 K runs in flight."""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+import sqlite3
 import sys
+import time
+import traceback
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-from bench import durable_sqlite, engine_hot_path
+from bench import (
+    durable_sqlite,
+    engine_hot_path,
+    list_views,
+    postgres_peer,
+    spiff_peer,
+    trigger_latency,
+    worker_memory,
+)
 
 RESULTS = Path(__file__).parent / "results"
+FLAT_MB = 5.0  # "memory flat": RSS grows less than this while 10 K messages go through
 
 
 def machine() -> str:
@@ -25,20 +45,172 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
+def memory_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+    for dist in ("stageflow", "SQLAlchemy", "SpiffWorkflow", "dbos", "psycopg", "psutil"):
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            found[dist] = "not installed"
+    return found
+
+
+ITEMS: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+    ("1 engine hot path", engine_hot_path.measure),
+    ("2+3 stageflow durable on SQLite, SQLite bound", durable_sqlite.measure),
+    ("2 SpiffWorkflow durable on SQLite", spiff_peer.measure),
+    ("4 PostgreSQL commit rate, DBOS", postgres_peer.measure),
+    ("5 list views at 1 M work items / 200 K runs", list_views.measure),
+    ("6 record change -> first step started", trigger_latency.measure),
+    ("7 worker RSS, 100 K runs in flight", worker_memory.measure),
+]
+
+# (label, key, unit) rows of the summary table
+TABLE: list[tuple[str, str, str]] = [
+    ("engine: events applied/s (pure apply)", "engine_events_per_s", "/s"),
+    ("engine: runs/s (pure apply)", "engine_runs_per_s", "/s"),
+    ("stageflow SQLite: runs/s to Completed", "stageflow_sqlite_runs_per_s", "/s"),
+    ("SpiffWorkflow SQLite: runs/s to Completed", "spiff_sqlite_runs_per_s", "/s"),
+    ("Spiff checkpoints per run", "spiff_checkpoints_per_run", ""),
+    ("ratio stageflow / SpiffWorkflow", "stageflow_vs_spiff_ratio", "x"),
+    ("SQLite WAL FULL 1-row commits/s", "sqlite_commits_per_s", "/s"),
+    ("stageflow transactions per run (all)", "stageflow_txns_per_run", ""),
+    ("stageflow write transactions per run", "stageflow_write_txns_per_run", ""),
+    ("SQLite bound: commits/s / write txns per run", "sqlite_bound_runs_per_s", "/s"),
+    ("stageflow share of the SQLite bound", "sqlite_bound_fraction", ""),
+    ("  same, bound counting all txns per run", "sqlite_bound_fraction_all_txns", ""),
+    ("  (async steps) runs/s", "stageflow_async_runs_per_s", "/s"),
+    ("  (async steps) write txns per run", "stageflow_async_write_txns_per_run", ""),
+    ("  (async steps) share of the bound", "stageflow_async_bound_fraction", ""),
+    ("PostgreSQL 1-row commits/s", "pg_commits_per_s", "/s"),
+    ("DBOS 5-step workflows/s on PostgreSQL", "dbos_pg_workflows_per_s", "/s"),
+    ("Work Items list p95 (worst case)", "work_items_list_p95_ms", "ms"),
+    ("  heavy user page 1 p95", "work_items_heavy_page1_p95_ms", "ms"),
+    ("  typical user page 1 p95", "work_items_typical_page1_p95_ms", "ms"),
+    ("  newcomer (empty inbox) page 1 p95", "work_items_newcomer_page1_p95_ms", "ms"),
+    ("  heavy user page 50 keyset p95", "work_items_heavy_page50_keyset_p95_ms", "ms"),
+    ("Runs list (status filter) p95 (worst case)", "runs_list_p95_ms", "ms"),
+    ("  InProgress page 1 p95", "runs_inprogress_page1_p95_ms", "ms"),
+    ("  InProgress page 50 keyset p95", "runs_inprogress_page50_keyset_p95_ms", "ms"),
+    ("record change -> first step started p50", "trigger_latency_p50_ms", "ms"),
+    ("record change -> first step started p99", "trigger_latency_p99_ms", "ms"),
+    ("worker peak RSS, 100 K runs in flight", "worker_peak_rss_mb", "MB"),
+    ("worker RSS growth over 10 K messages", "worker_rss_growth_mb", "MB"),
+    ("worker peak RSS 100 K minus 2 K in flight", "worker_peak_rss_100k_minus_2k_mb", "MB"),
+    ("worker messages/s (100 K queued)", "worker_messages_per_s", "/s"),
+]
+
+
+def targets(r: dict[str, Any]) -> list[tuple[str, bool | None]]:
+    def check(keys: list[str], test: Callable[..., bool]) -> bool | None:
+        if any(not isinstance(r.get(k), int | float) for k in keys):
+            return None
+        return test(*(r[k] for k in keys))
+
+    return [
+        (
+            f"stageflow >= 10x SpiffWorkflow on item 2 ({r.get('stageflow_vs_spiff_ratio')}x)",
+            check(["stageflow_vs_spiff_ratio"], lambda x: x >= 10),
+        ),
+        (
+            f">= 50 % of the SQLite bound on item 3 ({_pct(r.get('sqlite_bound_fraction'))})",
+            check(["sqlite_bound_fraction"], lambda x: x >= 0.5),
+        ),
+        (
+            f"list views p95 < 50 ms (work items {r.get('work_items_list_p95_ms')} ms, "
+            f"runs {r.get('runs_list_p95_ms')} ms)",
+            check(["work_items_list_p95_ms", "runs_list_p95_ms"], lambda a, b: max(a, b) < 50),
+        ),
+        (
+            f"record-trigger latency p99 < 50 ms ({r.get('trigger_latency_p99_ms')} ms)",
+            check(["trigger_latency_p99_ms"], lambda x: x < 50),
+        ),
+        (
+            f"worker memory flat (grew {r.get('worker_rss_growth_mb')} MB over the messages, "
+            f"{r.get('worker_peak_rss_100k_minus_2k_mb')} MB vs 2 K runs in flight; "
+            f"< {FLAT_MB:g} MB each)",
+            check(
+                ["worker_rss_growth_mb", "worker_peak_rss_100k_minus_2k_mb"],
+                lambda a, b: a < FLAT_MB and b < FLAT_MB,
+            ),
+        ),
+    ]
+
+
+def _pct(x: Any) -> str:
+    return f"{x * 100:.1f} %" if isinstance(x, int | float) else "n/a"
+
+
+def _fmt(value: Any, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if unit == "/s" and isinstance(value, int | float) and value >= 1000:
+        return f"{value:,.0f}/s"
+    if isinstance(value, float) and unit == "" and value < 1:
+        return f"{value:.4f} ({value * 100:.1f} %)"
+    return f"{value}{' ' + unit if unit and unit != '/s' else unit}"
+
+
 def main() -> int:
-    results: dict[str, object] = {"machine": machine()}
-    results.update(engine_hot_path.measure())
-    results.update(durable_sqlite.measure())
-    per_run_bound = results["sqlite_commits_per_s"]
-    print(f"machine: {results['machine']}")
-    width = max(len(k) for k in results)
-    for key, value in results.items():
-        if key != "machine":
-            print(f"  {key:<{width}}  {value}")
-    print(f"  (SQLite FULL bound: {per_run_bound} single-row commits/s)")
+    os.environ["STAGEFLOW_EMAILS"] = "0"  # no SMTP server: see bench.common.connect
+    started = time.perf_counter()
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "memory_gib": memory_gib(),
+        "versions": versions(),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+    failures = []
+    timings: dict[str, float] = {}
+    for name, measure in ITEMS:
+        print(f"item {name} ...", flush=True)
+        t0 = time.perf_counter()
+        try:
+            results.update(measure())
+        except Exception:
+            traceback.print_exc()
+            failures.append(name)
+        timings[name] = round(time.perf_counter() - t0, 1)
+        print(f"  done in {timings[name]} s", flush=True)
+    if "stageflow_sqlite_runs_per_s" in results and "spiff_sqlite_runs_per_s" in results:
+        results["stageflow_vs_spiff_ratio"] = round(
+            results["stageflow_sqlite_runs_per_s"] / results["spiff_sqlite_runs_per_s"], 2
+        )
+    results["seconds_per_item"] = timings
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+
+    print(f"\nmachine: {results['machine']}, {results['memory_gib']} GiB")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in results["versions"].items()))
+    width = max(len(label) for label, _, _ in TABLE)
+    print(f"\n  {'measure':<{width}}  value")
+    print(f"  {'-' * width}  {'-' * 24}")
+    markdown = ["| measure | value |", "|---|---:|"]
+    for label, key, unit in TABLE:
+        print(f"  {label:<{width}}  {_fmt(results.get(key), unit)}")
+        markdown.append(f"| {label.strip()} | {_fmt(results.get(key), unit)} |")
+    print()
+    markdown.append("")
+    for line, ok in targets(results):
+        verdict = "PASS" if ok else "FAIL" if ok is False else "N/A "
+        print(f"  {verdict}  {line}")
+        markdown.append(f"- **{verdict.strip()}** {line}")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"written {RESULTS / 'latest.json'}")
+    (RESULTS / "latest.md").write_text("\n".join(markdown) + "\n")
+    print(f"\nwritten {RESULTS / 'latest.json'} in {results['total_seconds']} s")
+    if failures:
+        print(f"items that raised: {', '.join(failures)}")
+        return 1
     return 0
 
 
