@@ -17,6 +17,7 @@ from stageflow.store import definitions as defs_store
 from stageflow.store import records as store
 from stageflow.store.records import RecordRow
 
+
 def object_def(session: Session, obj: str) -> ObjectDef | None:
     version = defs_store.active(session, "object", obj)
     if version is None:
