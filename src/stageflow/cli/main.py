@@ -40,6 +40,7 @@ def root(
     ),
 ) -> None:
     ctx.obj = Options(db)
+    ctx.call_on_close(ctx.obj.close)
 
 
 app.command()(definitions.init)

@@ -22,6 +22,11 @@ class Options:
             self._app = connect(self.db)
         return self._app
 
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+            self._app = None
+
 
 def options(ctx: typer.Context) -> Options:
     found = ctx.find_root().obj
