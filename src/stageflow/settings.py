@@ -23,6 +23,7 @@ class SmtpSettings:
     password: str | None = None
     sender: str = "stageflow@localhost"
     timeout: float = 10.0
+    ca_file: str | None = None  # a CA bundle to trust for STARTTLS (default: the system's)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Settings:
                 password=env("STAGEFLOW_SMTP_PASSWORD") or None,
                 sender=env("STAGEFLOW_SMTP_FROM", SmtpSettings.sender),
                 timeout=float(env("STAGEFLOW_SMTP_TIMEOUT", str(SmtpSettings.timeout))),
+                ca_file=env("STAGEFLOW_SMTP_CA_FILE") or None,
             ),
             secret_key=env("STAGEFLOW_SECRET_KEY", cls.secret_key),
         )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import ssl
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -361,4 +363,48 @@ def test_the_sender_logs_in_when_credentials_are_set(db_url: str) -> None:
         assert logins == [(b"mailer", b"s3cret")]
     finally:
         app.close()
+        server.stop()
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    cert, key = folder / "smtp.crt", folder / "smtp.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_starttls_with_a_trusted_certificate_and_login(db_url: str, tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def accept(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult
+
+        ok = (auth.login, auth.password) == (b"flows", b"s3cret-pass")
+        return AuthResult(success=ok)
+
+    server = SmtpServer(tls_context=context, require_starttls=True, authenticator=accept)
+    server.start()
+    try:
+        app = _mail_app(db_url, server)
+        app.rt.settings = replace(
+            app.rt.settings,
+            smtp=replace(
+                app.rt.settings.smtp,
+                starttls=True,
+                ca_file=str(cert),
+                username="flows",
+                password="s3cret-pass",
+            ),
+        )
+        app.start("Case_Management", record=_case(app))
+        [msg] = server.inbox.to("alice@example.com")
+        assert "Triage Case" in msg["Subject"]
+        app.close()
+    finally:
         server.stop()

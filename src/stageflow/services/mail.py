@@ -74,7 +74,7 @@ def _send(smtp: SmtpSettings, msg: EmailMessage) -> None:
     server = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
     try:
         if smtp.starttls:
-            server.starttls(context=ssl.create_default_context())
+            server.starttls(context=ssl.create_default_context(cafile=smtp.ca_file))
         if smtp.username:
             server.login(smtp.username, smtp.password or "")
         server.send_message(msg, from_addr=smtp.sender, to_addrs=[str(msg["To"])])
