@@ -529,3 +529,33 @@ def test_a_screen_flow_and_a_flow_share_one_name_space() -> None:
         p.file == "flows/log_hours.yaml" and p.line == 3 and "duplicate flow name" in p.message
         for p in problems
     ), problems
+
+
+def test_decisions_that_lead_only_to_each_other_are_refused() -> None:
+    from stageflow.definitions.loader import Bundle, load_text
+    from stageflow.definitions.validate import validate
+
+    text = """stageflow: 1
+kind: orchestration
+name: Spin
+type: autolaunched
+stages:
+  - name: Start
+    steps: [{name: X, type: background, flow: Nope}]
+  - decision: A
+    outcomes: [{name: Go, conditions: {rules: [{ref: "{!X.Status}", op: equals, value: Completed}]}, next: B}]  # noqa: E501
+    default: B
+  - decision: B
+    outcomes: [{name: Back, conditions: {rules: [{ref: "{!X.Status}", op: equals, value: Completed}]}, next: A}]  # noqa: E501
+    default: A
+"""
+    definition, problems = load_text(text, "spin.yaml")
+    assert definition is not None
+    assert problems == []
+    bundle = Bundle()
+    from stageflow.definitions.loader import Source
+
+    bundle.sources.append(Source(definition, "spin.yaml", text))
+    found = [p for p in validate(bundle) if "lead only to each other" in p.message]
+    assert [(p.file, p.line, p.field) for p in found] == [("spin.yaml", 8, "stages[A]")]
+    assert "A -> B -> A" in found[0].message

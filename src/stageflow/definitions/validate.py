@@ -230,6 +230,25 @@ class _OrchestrationCheck:
                 self._add(
                     node.loc, f"{kind} {node.name!r} can never be reached", f"stages[{node.name}]"
                 )
+        self._decision_loops()
+
+    def _decision_loops(self) -> None:
+        """Decisions that lead only to each other would loop forever without a stage between."""
+        decisions = {n.name for n in self.o.nodes if isinstance(n, Decision)}
+        for start in sorted(decisions):
+            trail, node = [start], start
+            while True:
+                nexts = [s for s in self._successors(node) if s in decisions]
+                if len(nexts) != len(self._successors(node)) or not nexts:
+                    break  # some way out reaches a stage (or the end)
+                node = nexts[0]
+                if node in trail:
+                    cycle = " -> ".join([*trail[trail.index(node) :], node])
+                    first = self.o.node(start)
+                    self._add(first.loc, f"decisions lead only to each other: {cycle}",
+                              f"stages[{start}]")  # fmt: skip
+                    return
+                trail.append(node)
 
     # --- stages and steps ---------------------------------------------------------------------
     def _stage(self, stage: Stage) -> None:
