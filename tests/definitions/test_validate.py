@@ -543,10 +543,16 @@ stages:
   - name: Start
     steps: [{name: X, type: background, flow: Nope}]
   - decision: A
-    outcomes: [{name: Go, conditions: {rules: [{ref: "{!X.Status}", op: equals, value: Completed}]}, next: B}]  # noqa: E501
+    outcomes:
+      - name: Go
+        conditions: {rules: [{ref: "{!X.Status}", op: equals, value: Completed}]}
+        next: B
     default: B
   - decision: B
-    outcomes: [{name: Back, conditions: {rules: [{ref: "{!X.Status}", op: equals, value: Completed}]}, next: A}]  # noqa: E501
+    outcomes:
+      - name: Back
+        conditions: {rules: [{ref: "{!X.Status}", op: equals, value: Completed}]}
+        next: A
     default: A
 """
     definition, problems = load_text(text, "spin.yaml")
