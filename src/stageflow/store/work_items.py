@@ -77,16 +77,29 @@ def inbox(
     sort: str = "created_at",
     descending: bool = True,
 ) -> list[WorkItemRow]:
-    """Work items of a user: assigned to them, or to a group or queue they belong to."""
+    """Work items of a user: assigned to them, or to a group or queue they belong to.
+
+    One indexed query per principal (the user, each group, each queue), merged here: an OR over
+    principals would make the database walk the whole table in date order to fill a page.
+    """
     c = t.work_items.c
-    stmt = select(t.work_items).where(mine(username, groups)).limit(limit)
-    if status:
-        stmt = stmt.where(c.status == status)
-    if run_id:
-        stmt = stmt.where(c.run_id == run_id)
-    if record_id:
-        stmt = stmt.where(c.record_id == record_id)
-    return _rows(session, _page(stmt, after, sort, descending))
+    sort = sort if sort in ITEM_SORTS else "created_at"
+    rows: list[WorkItemRow] = []
+    for kind, name in [("user", username), *groups]:
+        stmt = select(t.work_items).where(c.assignee_kind == kind, c.assignee == name)
+        if status:
+            stmt = stmt.where(c.status == status)
+        if run_id:
+            stmt = stmt.where(c.run_id == run_id)
+        if record_id:
+            stmt = stmt.where(c.record_id == record_id)
+        rows += _rows(session, _page(stmt.limit(limit), after, sort, descending))
+    rows.sort(key=lambda r: (_sortable(getattr(r, sort)), r.id), reverse=descending)
+    return rows[:limit]
+
+
+def _sortable(value: Any) -> Any:
+    return "" if value is None else value
 
 
 def search(
