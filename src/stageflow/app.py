@@ -60,7 +60,7 @@ class Records:
 
 
 def _embedded_drain(rt: Runtime) -> int:
-    return outbox_work.drain(rt) if rt.embedded_worker else 0
+    return outbox_work.drain(rt) if rt.embedded_worker and rt.outbox_dirty else 0
 
 
 class People:
@@ -234,7 +234,7 @@ class App:
         return outbox_work.drain(self.rt, limit)
 
     def _after(self, view: RunView) -> RunView:
-        if self.rt.embedded_worker and self.drain():
+        if self.rt.embedded_worker and self.rt.outbox_dirty and self.drain():
             return runs.get(self.rt, view.id)
         return view
 

@@ -65,7 +65,8 @@ def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
     savepoint = tx.session.begin_nested()
     outer_depth, tx.trigger_depth = tx.trigger_depth, run.trigger_depth + 1
     try:
-        tx.rt.load_flow_modules(tx.session)
+        if tx.rt.registry.get(command.flow) is None:  # a new deploy may name new modules
+            tx.rt.load_flow_modules(tx.session)
         outputs = run_autolaunched(
             command.flow, command.inputs, ctx, tx.rt.registry, lambda n: flow_definition(tx, n)
         )
@@ -84,7 +85,8 @@ def evaluate(tx: Tx, run: Run, command: Evaluate) -> Event:
     ctx = context(tx, run)
     savepoint = tx.session.begin_nested()
     try:
-        tx.rt.load_flow_modules(tx.session)
+        if tx.rt.registry.get(command.flow) is None:  # a new deploy may name new modules
+            tx.rt.load_flow_modules(tx.session)
         value = run_evaluation(command.flow, command.inputs, ctx, tx.rt.registry)
     except Exception as exc:  # reported as the criterion's failure: the run goes to Error
         savepoint.rollback()

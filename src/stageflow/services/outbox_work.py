@@ -182,6 +182,7 @@ def _note_retry(
 
 def drain(rt: Runtime, limit: int = 10_000) -> int:
     """Carry out claimable messages until none is left (or `limit`); returns how many."""
+    rt.outbox_dirty = False
     done = 0
     while done < limit and process_next(rt):
         done += 1

@@ -16,6 +16,7 @@ from stageflow import clock
 from stageflow.flows.registry import REGISTRY, Registry, import_modules
 from stageflow.settings import Settings
 from stageflow.store import definitions as defs_store
+from stageflow.store import outbox
 
 MAX_NESTED_STARTS = 20
 
@@ -28,6 +29,7 @@ class Runtime:
     embedded_worker: bool = True  # front doors drain the outbox themselves (SQLite default)
     retry_base: timedelta = timedelta(seconds=1)  # first wait before an async step's retry
     settings: Settings = field(default_factory=Settings.from_env)
+    outbox_dirty: bool = True  # this process committed outbox messages not yet carried out
     _sessions: sessionmaker[Session] = field(init=False)
     _modules_loaded: set[str] = field(default_factory=set)
 
@@ -61,5 +63,8 @@ class Tx:
 
 @contextmanager
 def transaction(rt: Runtime) -> Iterator[Tx]:
-    with rt.session() as session, session.begin():
-        yield Tx(rt, session, rt.now())
+    with rt.session() as session:
+        with session.begin():
+            yield Tx(rt, session, rt.now())
+        if outbox.wrote(session):  # committed: this process's embedded worker has work
+            rt.outbox_dirty = True

@@ -16,6 +16,12 @@ from stageflow.store import db
 from stageflow.store import tables as t
 
 READY, CLAIMED, DONE, PARKED, FAILED = "ready", "claimed", "done", "parked", "failed"
+_WROTE = "stageflow.outbox.wrote"
+
+
+def wrote(session: Session) -> bool:
+    """Whether this session enqueued messages (and forget it)."""
+    return bool(session.info.pop(_WROTE, False))
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ def enqueue(
                 created_at=now,
             )
         )
+        session.info[_WROTE] = True
         db.notify_work(session)
 
 
@@ -129,6 +136,7 @@ def unpark(session: Session, run_id: str, now: datetime) -> int:
         .values(status=READY, available_at=now)
     )
     if result.rowcount:  # type: ignore[attr-defined]
+        session.info[_WROTE] = True
         db.notify_work(session)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
