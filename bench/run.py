@@ -169,6 +169,8 @@ def main() -> int:
         "memory_gib": memory_gib(),
         "versions": versions(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        # other work on the machine skews every figure: the 1/5/15-minute load averages
+        "loadavg_start": [round(x, 2) for x in os.getloadavg()],
     }
     failures = []
     timings: dict[str, float] = {}
@@ -186,10 +188,12 @@ def main() -> int:
         results["stageflow_vs_spiff_ratio"] = round(
             results["stageflow_sqlite_runs_per_s"] / results["spiff_sqlite_runs_per_s"], 2
         )
+    results["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     results["seconds_per_item"] = timings
     results["total_seconds"] = round(time.perf_counter() - started, 1)
 
     print(f"\nmachine: {results['machine']}, {results['memory_gib']} GiB")
+    print(f"load average at start {results['loadavg_start']}, at end {results['loadavg_end']}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in results["versions"].items()))
     width = max(len(label) for label, _, _ in TABLE)
     print(f"\n  {'measure':<{width}}  value")
