@@ -22,9 +22,7 @@ def get_customer_email(ctx: FlowContext, caseId: str) -> dict[str, Any]:
 @flow("Notify_Customer_Of_QA_Survey", outputs={"survey_id": "text"})
 def notify_customer(ctx: FlowContext, email: str, caseId: str) -> dict[str, Any]:
     """Records the survey invitation (the email itself goes out with the notifications work)."""
-    survey_id = ctx.records.create(
-        "QA_Survey", {"Case": caseId, "Email": email, "Status": "Sent"}
-    )
+    survey_id = ctx.records.create("QA_Survey", {"Case": caseId, "Email": email, "Status": "Sent"})
     ctx.log.info("QA survey %s sent to %s", survey_id, email)
     return {"survey_id": survey_id}
 
