@@ -28,7 +28,9 @@ def load(tx: Tx, run_id: str) -> Run:
     row = store.load_row(tx.session, run_id)
     if row is None:
         raise NotFound(f"no run {run_id}")
-    orchestration = defs_store.parsed(tx.session, row.definition_id)
+    orchestration = defs_store.parsed_known(
+        tx.session, row.definition_id, row.definition_hash, row.definition_file
+    )
     assert isinstance(orchestration, Orchestration)
     record = load_record(tx, row.record_id) if row.record_id else None
     return codec.decode_run(row._mapping, orchestration, record)

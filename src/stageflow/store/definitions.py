@@ -45,6 +45,12 @@ def parsed(session: Session, definition_id: int) -> Definition:
     return found
 
 
+def parsed_known(session: Session, definition_id: int, content_hash: str, file: str) -> Definition:
+    """Like `parsed`, when the caller read the version's hash and file along with its row."""
+    found = _parsed.get((content_hash, file))
+    return found if found is not None else parsed(session, definition_id)
+
+
 def parsed_version(session: Session, version: DeployedVersion) -> Definition:
     """Like `parsed`, without a query when the content is known already."""
     found = _parsed.get((version.content_hash, version.source_file))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.store import db
@@ -64,14 +64,26 @@ def claim(session: Session, worker: str, now: datetime, lease: timedelta) -> Mes
     """Take the oldest message that is ready, or whose lease has run out; lease it to `worker`.
 
     The caller commits at once, so the claim is short and other workers skip the row meanwhile.
+    Each kind of claimable row is found through its own index; one OR over both would make the
+    database sort every claimable row on every claim.
     """
     c = t.outbox.c
-    claimable = or_(
-        and_(c.status == READY, c.available_at <= now),
-        and_(c.status == CLAIMED, c.lease_until < now),
+    # A message whose worker died waits longest: take it before fresh ones.
+    expired = (
+        select(t.outbox)
+        .where(c.status == CLAIMED, c.lease_until < now)
+        .order_by(c.lease_until, c.id)
     )
-    stmt = select(t.outbox).where(claimable).order_by(c.id).limit(1)
-    row = session.execute(stmt.with_for_update(skip_locked=True)).first()
+    ready = (
+        select(t.outbox)
+        .where(c.status == READY, c.available_at <= now)
+        .order_by(c.available_at, c.id)
+    )
+    row = None
+    for stmt in (expired, ready):
+        row = session.execute(stmt.limit(1).with_for_update(skip_locked=True)).first()
+        if row is not None:
+            break
     if row is None:
         return None
     session.execute(

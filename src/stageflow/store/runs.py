@@ -40,9 +40,16 @@ def insert_run(session: Session, run: Run, definition_id: int) -> None:
 
 def load_row(session: Session, run_id: str, lock: bool = True) -> Row[Any] | None:
     """The run's row; `lock` takes its row lock (one writer per run) where the database has them."""
-    stmt = select(t.runs).where(t.runs.c.id == run_id)
+    d = t.definitions.c
+    stmt = (
+        select(
+            t.runs, d.content_hash.label("definition_hash"), d.source_file.label("definition_file")
+        )
+        .join(t.definitions, d.id == t.runs.c.definition_id)
+        .where(t.runs.c.id == run_id)
+    )
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=t.runs)
     return session.execute(stmt).first()
 
 
