@@ -23,6 +23,7 @@ from bench import (
     durable_sqlite,
     engine_hot_path,
     list_views,
+    pg_workers,
     postgres_peer,
     spiff_peer,
     trigger_latency,
@@ -70,6 +71,7 @@ ITEMS: list[tuple[str, Callable[[], dict[str, Any]]]] = [
     ("2+3 stageflow durable on SQLite, SQLite bound", durable_sqlite.measure),
     ("2 SpiffWorkflow durable on SQLite", spiff_peer.measure),
     ("4 PostgreSQL commit rate, DBOS", postgres_peer.measure),
+    ("4 stageflow on PostgreSQL with 1, 2, 4 worker processes", pg_workers.measure),
     ("5 list views at 1 M work items / 200 K runs", list_views.measure),
     ("6 record change -> first step started", trigger_latency.measure),
     ("7 worker RSS, 100 K runs in flight", worker_memory.measure),
@@ -94,6 +96,11 @@ TABLE: list[tuple[str, str, str]] = [
     ("  (async steps) share of the bound", "stageflow_async_bound_fraction", ""),
     ("PostgreSQL 1-row commits/s", "pg_commits_per_s", "/s"),
     ("DBOS 5-step workflows/s on PostgreSQL", "dbos_pg_workflows_per_s", "/s"),
+    ("stageflow PostgreSQL runs/s (5 async steps), 1 worker", "pg_runs_per_s_1_worker", "/s"),
+    ("  2 workers", "pg_runs_per_s_2_workers", "/s"),
+    ("  4 workers", "pg_runs_per_s_4_workers", "/s"),
+    ("  4 workers / 1 worker", "pg_4_over_1_workers", "x"),
+    ("ratio stageflow (best worker count) / DBOS", "stageflow_vs_dbos_ratio", "x"),
     ("Work Items list p95 (worst case)", "work_items_list_p95_ms", "ms"),
     ("  heavy user page 1 p95", "work_items_heavy_page1_p95_ms", "ms"),
     ("  typical user page 1 p95", "work_items_typical_page1_p95_ms", "ms"),
@@ -125,6 +132,14 @@ def targets(r: dict[str, Any]) -> list[tuple[str, bool | None]]:
         (
             f">= 50 % of the SQLite bound on item 3 ({_pct(r.get('sqlite_bound_fraction'))})",
             check(["sqlite_bound_fraction"], lambda x: x >= 0.5),
+        ),
+        (
+            f"stageflow >= 5x DBOS on item 4 ({r.get('stageflow_vs_dbos_ratio')}x)",
+            check(["stageflow_vs_dbos_ratio"], lambda x: x >= 5),
+        ),
+        (
+            f"PostgreSQL 4 workers >= 1.5x 1 worker ({r.get('pg_4_over_1_workers')}x)",
+            check(["pg_4_over_1_workers"], lambda x: x >= 1.5),
         ),
         (
             f"list views p95 < 50 ms (work items {r.get('work_items_list_p95_ms')} ms, "
@@ -187,6 +202,12 @@ def main() -> int:
     if "stageflow_sqlite_runs_per_s" in results and "spiff_sqlite_runs_per_s" in results:
         results["stageflow_vs_spiff_ratio"] = round(
             results["stageflow_sqlite_runs_per_s"] / results["spiff_sqlite_runs_per_s"], 2
+        )
+    pg = [results.get(f"pg_runs_per_s_{n}") for n in ("1_worker", "2_workers", "4_workers")]
+    if all(isinstance(x, int | float) for x in pg) and results.get("dbos_pg_workflows_per_s"):
+        results["stageflow_vs_dbos_ratio"] = round(
+            max(pg) / results["dbos_pg_workflows_per_s"],
+            2,  # type: ignore[type-var]
         )
     results["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     results["seconds_per_item"] = timings
