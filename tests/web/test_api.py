@@ -117,3 +117,12 @@ def test_deploy_by_upload_validates_first(seeded: Seeded) -> None:
     )
     assert ok.status_code == 201, ok.text
     assert ok.json() == [{"kind": "orchestration", "name": "Tiny", "version": 1, "changed": True}]
+
+
+def test_a_users_record_list_holds_their_records_only_and_fills_the_page(seeded: Seeded) -> None:
+    c, admin, alice = seeded.client, seeded.headers("admin"), seeded.headers("user")
+    for i in range(5):  # newer records that are not alice's
+        c.post(f"{API}/records/Case", json={"values": {"Subject": f"x{i}"}}, headers=admin)
+    mine = c.get(f"{API}/records/Case", params={"limit": 1}, headers=alice).json()
+    assert [r["id"] for r in mine] == [seeded.case_id]
+    assert len(c.get(f"{API}/records/Case", headers=admin).json()) == 6

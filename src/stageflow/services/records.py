@@ -212,6 +212,6 @@ def delete(rt: Runtime, record_id: str) -> None:
         store.delete_record(tx.session, record_id)
 
 
-def find(rt: Runtime, obj: str, limit: int = 200) -> list[RecordRow]:
+def find(rt: Runtime, obj: str, limit: int = 200, owner: str | None = None) -> list[RecordRow]:
     with transaction(rt) as tx:
-        return store.find(tx.session, obj, limit)
+        return store.find(tx.session, obj, limit, owner)

@@ -92,7 +92,11 @@ def delete_record(session: Session, record_id: str) -> None:
     session.execute(delete(t.records).where(t.records.c.id == record_id))
 
 
-def find(session: Session, obj: str, limit: int | None = 200) -> list[RecordRow]:
+def find(
+    session: Session, obj: str, limit: int | None = 200, owner: str | None = None
+) -> list[RecordRow]:
     c = t.records.c
     stmt = select(t.records).where(c.object == obj).order_by(c.created_at.desc()).limit(limit)
+    if owner is not None:
+        stmt = stmt.where(c.owner == owner)
     return [RecordRow(**r._mapping) for r in session.execute(stmt)]

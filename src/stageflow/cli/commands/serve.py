@@ -9,6 +9,7 @@ import uvicorn
 
 from stageflow.cli import render
 from stageflow.cli.state import options
+from stageflow.settings import Settings
 from stageflow.web.app import create_app
 from stageflow.worker.loop import Worker
 
@@ -23,6 +24,11 @@ def serve(
 ) -> None:
     """Serve the REST API under /api/v1 (OpenAPI at /api/v1/openapi.json)."""
     app = options(ctx).app()
+    if app.rt.settings.secret_key == Settings().secret_key:
+        render.err.print(
+            "[yellow]warning:[/yellow] STAGEFLOW_SECRET_KEY is not set: sessions and screen "
+            "flow state are signed with a well-known key. Set it to a long random value."
+        )
     stop = threading.Event()
     worker = None
     if not no_worker:

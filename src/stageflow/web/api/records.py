@@ -48,9 +48,8 @@ def list_records(
     user: UserDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[RecordOut]:
-    rows = app.records.list(object, limit)
-    if not allowed(user, Permission.VIEW_ALL_RECORDS):
-        rows = [r for r in rows if r.owner == user.username]
+    owner = None if allowed(user, Permission.VIEW_ALL_RECORDS) else user.username
+    rows = records.find(app.rt, object, limit, owner)
     return [RecordOut.of(r) for r in rows]
 
 
