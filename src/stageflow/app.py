@@ -234,7 +234,7 @@ class App:
         return outbox_work.drain(self.rt, limit)
 
     def _after(self, view: RunView) -> RunView:
-        if self.rt.embedded_worker and self.rt.outbox_dirty and self.drain():
+        if _embedded_drain(self.rt):
             return runs.get(self.rt, view.id)
         return view
 

@@ -5,7 +5,7 @@ Each front door maps these once: the CLI to an exit code, the web layer to a sta
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -45,11 +45,6 @@ class DefinitionError(StageflowError):
     """A definition file (or a folder of them) is invalid; nothing was deployed."""
 
     exit_code = 2
-
-    @classmethod
-    def collect(cls, problems: Iterable[Problem]) -> DefinitionError | None:
-        found = list(problems)
-        return cls(found) if found else None
 
 
 class NotFound(StageflowError):

@@ -273,10 +273,6 @@ class Orchestration:
     def steps(self) -> Mapping[str, Step]:
         return {s.name: s for st in self.stages for s in st.steps}
 
-    @cached_property
-    def stage_of_step(self) -> Mapping[str, str]:
-        return {s.name: st.name for st in self.stages for s in st.steps}
-
     def node(self, name: str) -> Node:
         return self.nodes[self.node_index[name]]
 

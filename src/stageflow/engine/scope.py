@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stageflow.definitions import references
-from stageflow.engine.state import StageRun, StepRun
+from stageflow.engine.state import Run, StageRun, StepRun
 
 
 def make_resolver(
@@ -50,3 +50,17 @@ def _field(values: Mapping[str, Any] | None, path: references.Path) -> Any:
     if len(path) == 1:
         return values
     return None if values is None else values.get(path[1])
+
+
+def run_resolver(run: Run) -> references.Resolver:
+    """References resolved against a run snapshot (outside the engine's working copy)."""
+    return make_resolver(
+        run_id=run.id,
+        run_name=run.name,
+        record_id=run.record_id,
+        record=run.record,
+        prior=run.prior,
+        inputs=run.inputs,
+        steps=run.steps,
+        stages=run.stages,
+    )

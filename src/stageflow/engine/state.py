@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any
 
 from stageflow.definitions.model import AssigneeKind, Orchestration
 from stageflow.engine.statuses import RunStatus, StageStatus, StepStatus, WorkItemStatus
-
-EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,5 @@ class WorkItemStatus(StrEnum):
 
 
 RUN_TERMINAL = frozenset({RunStatus.COMPLETED, RunStatus.CANCELED})
-RUN_OPEN = frozenset(
-    {RunStatus.NOT_STARTED, RunStatus.IN_PROGRESS, RunStatus.SUSPENDED, RunStatus.ERROR}
-)
 STEP_ACTIVE = frozenset({StepStatus.IN_PROGRESS, StepStatus.SUSPENDED})
-STEP_OPEN = frozenset({StepStatus.NOT_STARTED, StepStatus.IN_PROGRESS, StepStatus.SUSPENDED})
 STAGE_CURRENT = frozenset({StageStatus.IN_PROGRESS, StageStatus.SUSPENDED, StageStatus.ERROR})

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from stageflow.definitions import references
 from stageflow.definitions.model import AssigneeKind
-from stageflow.engine.scope import make_resolver
+from stageflow.engine.scope import run_resolver
 from stageflow.engine.state import Run, WorkItem
 from stageflow.engine.statuses import WorkItemStatus
 from stageflow.services.runtime import Tx
@@ -80,7 +80,7 @@ def _enqueue(tx: Tx, run: Run, notice: _Notice, subject: str | None, body: str |
     if not recipients:
         log.info("work item %s: nobody to email for %s", item.id, item.assignee)
         return
-    resolve = _resolver(run)
+    resolve = run_resolver(run)
     context = _context(tx, run, notice)
     if body:
         context["custom_body"] = references.render(body, resolve)
@@ -151,19 +151,6 @@ def _assignee_label(session: Session, item: WorkItem) -> str:
     group = people_store.group(session, item.assignee.name)
     label = item.assignee.name if group is None else group.label
     return f"your {item.assignee.kind.value} {label}"
-
-
-def _resolver(run: Run) -> references.Resolver:
-    return make_resolver(
-        run_id=run.id,
-        run_name=run.name,
-        record_id=run.record_id,
-        record=run.record,
-        prior=run.prior,
-        inputs=run.inputs,
-        steps=run.steps,
-        stages=run.stages,
-    )
 
 
 def _transitions(session: Session, run_id: str, item_id: str) -> int:

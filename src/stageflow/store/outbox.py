@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.store import db
@@ -151,11 +151,6 @@ def unpark(session: Session, run_id: str, now: datetime) -> int:
         session.info[_WROTE] = True
         db.notify_work(session)
     return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def pending_count(session: Session) -> int:
-    stmt = select(func.count()).select_from(t.outbox).where(t.outbox.c.status.in_([READY, CLAIMED]))
-    return int(session.execute(stmt).scalar_one())
 
 
 def held_by(session: Session, worker: str) -> list[Message]:
