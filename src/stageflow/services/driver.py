@@ -46,6 +46,7 @@ def drive(tx: Tx, run: Run, events: list[Event], *, new_definition_id: int | Non
                     pending.append(flow_exec.evaluate(tx, run, command))
     notifications.work_item_emails(tx, before, run)
     runs_store.save(tx.session, before, run, log, new_definition_id)
+    tx.logged.setdefault(run.id, []).extend(log)
     return run
 
 

@@ -56,7 +56,7 @@ def flow_definition(tx: Tx, name: str) -> FlowDef | None:
     version = defs_store.active(tx.session, "flow", name)
     if version is None:
         return None
-    found = defs_store.parsed(tx.session, version.id)
+    found = defs_store.parsed_version(tx.session, version)
     return found if isinstance(found, FlowDef) else None
 
 

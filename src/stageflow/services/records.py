@@ -22,7 +22,7 @@ def object_def(session: Session, obj: str) -> ObjectDef | None:
     version = defs_store.active(session, "object", obj)
     if version is None:
         return None
-    found = defs_store.parsed(session, version.id)
+    found = defs_store.parsed_version(session, version)
     return found if isinstance(found, ObjectDef) else None
 
 

@@ -84,7 +84,7 @@ def start_in(
     version = defs_store.active(tx.session, "orchestration", name)
     if version is None:
         raise NotFound(Problem(f"no active orchestration named {name!r}", field="name"))
-    o = defs_store.parsed(tx.session, version.id)
+    o = defs_store.parsed_version(tx.session, version)
     assert isinstance(o, Orchestration)
     values = _check_inputs(o, inputs)
     record = None
@@ -131,7 +131,7 @@ def start(
 ) -> RunView:
     with transaction(rt) as tx:
         run = start_in(tx, name, inputs or {}, record_id, by)
-        return run_view(run, store.log_of(tx.session, run.id))
+        return run_view(run, tx.logged[run.id])  # a new run: its log is what this tx wrote
 
 
 def _act(rt: Runtime, run_id: str, event: Event, event_id: str | None = None) -> RunView:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from stageflow import clock
+from stageflow.engine.commands import LogEntry
 from stageflow.flows.registry import REGISTRY, Registry, import_modules
 from stageflow.settings import Settings
 from stageflow.store import definitions as defs_store
@@ -59,6 +60,8 @@ class Tx:
     depth: int = 0  # runs started from flows inside this transaction, nested
     trigger_depth: int = 0  # how many record-triggered starts led to the change being made
     changed_records: set[str] = field(default_factory=set)
+    # log lines written per run in this transaction (a new run's whole log: no need to read it)
+    logged: dict[str, list[LogEntry]] = field(default_factory=dict)
 
 
 @contextmanager

@@ -36,7 +36,7 @@ def screen_flow(session: Session, name: str) -> ScreenFlow:
     version = defs_store.active(session, "screen_flow", name)
     if version is None:
         raise NotFound(f"screen flow {name!r} is not deployed (or not active)")
-    found = defs_store.parsed(session, version.id)
+    found = defs_store.parsed_version(session, version)
     assert isinstance(found, ScreenFlow)
     return found
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.definitions.loader import load_one
@@ -32,15 +32,17 @@ class DeployedVersion:
 _parsed: dict[tuple[str, str], Definition] = {}
 
 
+_c = t.definitions.c
+_KEY = select(_c.content_hash, _c.source_file).where(_c.id == bindparam("definition_id"))
+_TEXT = select(_c.source_text).where(_c.id == bindparam("definition_id"))
+
+
 def parsed(session: Session, definition_id: int) -> Definition:
-    c = t.definitions.c
-    key_row = session.execute(
-        select(c.content_hash, c.source_file).where(c.id == definition_id)
-    ).one()
+    key_row = session.execute(_KEY, {"definition_id": definition_id}).one()
     key = (key_row.content_hash, key_row.source_file)
     found = _parsed.get(key)
     if found is None:
-        text = session.execute(select(c.source_text).where(c.id == definition_id)).scalar_one()
+        text = session.execute(_TEXT, {"definition_id": definition_id}).scalar_one()
         found = _parsed[key] = load_one(text, key_row.source_file)
     return found
 
@@ -84,10 +86,13 @@ def versions(
     return [DeployedVersion(**r._mapping) for r in session.execute(stmt)]
 
 
+_ACTIVE = _versions_stmt().where(
+    _c.kind == bindparam("kind"), _c.name == bindparam("name"), _c.active.is_(True)
+)
+
+
 def active(session: Session, kind: str, name: str) -> DeployedVersion | None:
-    c = t.definitions.c
-    stmt = _versions_stmt().where(c.kind == kind, c.name == name, c.active.is_(True))
-    row = session.execute(stmt).first()
+    row = session.execute(_ACTIVE, {"kind": kind, "name": name}).first()
     return None if row is None else DeployedVersion(**row._mapping)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.store import tables as t
@@ -49,8 +49,11 @@ _USER_COLUMNS = (
 )
 
 
+_USER = select(*_USER_COLUMNS).where(t.users.c.username == bindparam("username"))
+
+
 def user(session: Session, username: str) -> User | None:
-    row = session.execute(select(*_USER_COLUMNS).where(t.users.c.username == username)).first()
+    row = session.execute(_USER, {"username": username}).first()
     return None if row is None else User(**row._mapping)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.store import tables as t
@@ -41,8 +41,11 @@ class RecordRow:
         }
 
 
+_GET = select(t.records).where(t.records.c.id == bindparam("record_id"))
+
+
 def get(session: Session, record_id: str) -> RecordRow | None:
-    row = session.execute(select(t.records).where(t.records.c.id == record_id)).first()
+    row = session.execute(_GET, {"record_id": record_id}).first()
     return None if row is None else RecordRow(**row._mapping)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from stageflow.store import paging
@@ -35,12 +35,15 @@ class WorkItemRow:
         return f"{self.assignee_kind}:{self.assignee}"
 
 
-def _rows(session: Session, stmt: Any) -> list[WorkItemRow]:
-    return [WorkItemRow(**r._mapping) for r in session.execute(stmt)]
+def _rows(session: Session, stmt: Any, params: dict[str, Any] | None = None) -> list[WorkItemRow]:
+    return [WorkItemRow(**r._mapping) for r in session.execute(stmt, params)]
+
+
+_GET = select(t.work_items).where(t.work_items.c.id == bindparam("item_id"))
 
 
 def get(session: Session, item_id: str) -> WorkItemRow | None:
-    rows = _rows(session, select(t.work_items).where(t.work_items.c.id == item_id))
+    rows = _rows(session, _GET, {"item_id": item_id})
     return rows[0] if rows else None
 
 
