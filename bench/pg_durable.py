@@ -21,7 +21,7 @@ from typing import Any
 
 import stageflow
 from bench.common import PROJECT, median
-from bench.pg_workers import ROOT, _database, _drop
+from bench.pg_workers import ROOT, drop_database, fresh_database
 
 RUNS_PER_PROCESS = 400
 WARM_UP = 20
@@ -46,7 +46,7 @@ def _drive(url: str, runs: int, record: str, go: Path) -> dict[str, float]:
 
 
 def runs_per_s(processes: int, runs: int = RUNS_PER_PROCESS) -> float:
-    url, admin = _database()
+    url, admin = fresh_database()
     try:
         os.environ["STAGEFLOW_EMAILS"] = "0"
         app = stageflow.connect(url, embedded_worker=False)
@@ -89,7 +89,7 @@ def runs_per_s(processes: int, runs: int = RUNS_PER_PROCESS) -> float:
         elapsed = max(r["ended"] for r in reports) - started
         return sum(r["runs"] for r in reports) / elapsed
     finally:
-        _drop(admin, url)
+        drop_database(admin, url)
 
 
 def measure(trials: int = 3) -> dict[str, Any]:

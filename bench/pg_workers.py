@@ -27,7 +27,7 @@ RUNS = 400
 STEPS_PER_RUN = 5
 
 
-def _database() -> tuple[str, sa.Engine]:
+def fresh_database() -> tuple[str, sa.Engine]:
     admin = sa.create_engine(
         sa.engine.make_url(PG_URL).set(drivername="postgresql+psycopg"),
         isolation_level="AUTOCOMMIT",
@@ -39,7 +39,7 @@ def _database() -> tuple[str, sa.Engine]:
     return url, admin
 
 
-def _drop(admin: sa.Engine, url: str) -> None:
+def drop_database(admin: sa.Engine, url: str) -> None:
     name = sa.engine.make_url(url).database
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -47,7 +47,7 @@ def _drop(admin: sa.Engine, url: str) -> None:
 
 
 def runs_per_s(workers: int, runs: int = RUNS) -> float:
-    url, admin = _database()
+    url, admin = fresh_database()
     try:
         os.environ["STAGEFLOW_EMAILS"] = "0"
         app = stageflow.connect(url, embedded_worker=False)
@@ -69,7 +69,7 @@ def runs_per_s(workers: int, runs: int = RUNS) -> float:
             raise RuntimeError(f"{completed} of {runs} runs completed with {workers} workers")
         return runs / elapsed
     finally:
-        _drop(admin, url)
+        drop_database(admin, url)
 
 
 def measure() -> dict[str, Any]:

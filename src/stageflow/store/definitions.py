@@ -55,8 +55,7 @@ def parsed_known(session: Session, definition_id: int, content_hash: str, file: 
 
 def parsed_version(session: Session, version: DeployedVersion) -> Definition:
     """Like `parsed`, without a query when the content is known already."""
-    found = _parsed.get((version.content_hash, version.source_file))
-    return found if found is not None else parsed(session, version.id)
+    return parsed_known(session, version.id, version.content_hash, version.source_file)
 
 
 def _versions_stmt() -> Any:
