@@ -22,6 +22,7 @@ from typing import Any
 from bench import (
     durable_sqlite,
     engine_hot_path,
+    floor,
     list_views,
     pg_durable,
     pg_workers,
@@ -71,6 +72,7 @@ ITEMS: list[tuple[str, Callable[[], dict[str, Any]]]] = [
     ("1 engine hot path", engine_hot_path.measure),
     ("2+3 stageflow durable on SQLite, SQLite bound", durable_sqlite.measure),
     ("2 SpiffWorkflow durable on SQLite", spiff_peer.measure),
+    ("2 (informative) floor: item 2's statements via sqlite3 + pure apply", floor.measure),
     ("4 PostgreSQL commit rate, DBOS", postgres_peer.measure),
     ("4 stageflow durable on PostgreSQL with 1, 2, 4 processes", pg_durable.measure),
     ("4 (informative) async steps, 1, 2, 4 stageflow worker processes", pg_workers.measure),
@@ -87,6 +89,12 @@ TABLE: list[tuple[str, str, str]] = [
     ("SpiffWorkflow SQLite: runs/s to Completed", "spiff_sqlite_runs_per_s", "/s"),
     ("Spiff checkpoints per run", "spiff_checkpoints_per_run", ""),
     ("ratio stageflow / SpiffWorkflow", "stageflow_vs_spiff_ratio", "x"),
+    ("floor: item 2's SQL replayed via stdlib sqlite3, ms/run", "floor_sql_ms_per_run", "ms"),
+    ("floor: item 2's events re-applied by pure engine, ms/run", "floor_engine_ms_per_run", "ms"),
+    ("floor: + commits (item 3's cost) = runs/s", "sqlite_floor_runs_per_s", "/s"),
+    ("stageflow SQLite runs/s as share of the floor", "stageflow_share_of_floor", "%"),
+    ("10x SpiffWorkflow as share of the floor", "spiff_target_share_of_floor", "%"),
+    ("50 % of the SQLite bound as share of the floor", "bound_target_share_of_floor", "%"),
     ("SQLite WAL FULL 1-row commits/s", "sqlite_commits_per_s", "/s"),
     ("stageflow transactions per run (all)", "stageflow_txns_per_run", ""),
     ("stageflow write transactions per run", "stageflow_write_txns_per_run", ""),
@@ -168,6 +176,25 @@ def targets(r: dict[str, Any]) -> list[tuple[str, bool | None]]:
     ]
 
 
+def floor_shares(r: dict[str, Any]) -> dict[str, float]:
+    """Item 2's floor in runs/s (its SQL and engine time plus the commits item 3 measured), and
+    how stageflow and the two SQLite targets compare with it."""
+    keys = ("floor_sql_ms_per_run", "floor_engine_ms_per_run", "sqlite_commits_per_s",
+            "stageflow_write_txns_per_run", "stageflow_sqlite_runs_per_s",
+            "spiff_sqlite_runs_per_s", "sqlite_bound_runs_per_s")  # fmt: skip
+    if any(not isinstance(r.get(k), int | float) for k in keys):
+        return {}
+    commits_ms = r["stageflow_write_txns_per_run"] * 1000 / r["sqlite_commits_per_s"]
+    floor = 1000 / (r["floor_sql_ms_per_run"] + r["floor_engine_ms_per_run"] + commits_ms)
+    return {
+        "sqlite_floor_commit_ms_per_run": round(commits_ms, 3),
+        "sqlite_floor_runs_per_s": round(floor, 1),
+        "stageflow_share_of_floor": round(r["stageflow_sqlite_runs_per_s"] / floor, 4),
+        "spiff_target_share_of_floor": round(10 * r["spiff_sqlite_runs_per_s"] / floor, 4),
+        "bound_target_share_of_floor": round(0.5 * r["sqlite_bound_runs_per_s"] / floor, 4),
+    }
+
+
 def _pct(x: Any) -> str:
     return f"{x * 100:.1f} %" if isinstance(x, int | float) else "n/a"
 
@@ -175,6 +202,8 @@ def _pct(x: Any) -> str:
 def _fmt(value: Any, unit: str) -> str:
     if value is None:
         return "n/a"
+    if unit == "%":
+        return _pct(value)
     if unit == "/s" and isinstance(value, int | float) and value >= 1000:
         return f"{value:,.0f}/s"
     if isinstance(value, float) and unit == "" and value < 1:
@@ -209,6 +238,7 @@ def main() -> int:
         results["stageflow_vs_spiff_ratio"] = round(
             results["stageflow_sqlite_runs_per_s"] / results["spiff_sqlite_runs_per_s"], 2
         )
+    results.update(floor_shares(results))
     pg = [results.get(f"pg_runs_per_s_{n}") for n in ("1_worker", "2_workers", "4_workers")]
     if all(isinstance(x, int | float) for x in pg) and results.get("dbos_pg_workflows_per_s"):
         results["stageflow_vs_dbos_ratio"] = round(
