@@ -29,11 +29,11 @@ def load(tx: Tx, run_id: str) -> Run:
     if row is None:
         raise NotFound(f"no run {run_id}")
     orchestration = defs_store.parsed_known(
-        tx.session, row.definition_id, row.definition_hash, row.definition_file
+        tx.session, row["definition_id"], row["definition_hash"], row["definition_file"]
     )
     assert isinstance(orchestration, Orchestration)
-    record = load_record(tx, row.record_id) if row.record_id else None
-    return codec.decode_run(row._mapping, orchestration, record)
+    record = load_record(tx, row["record_id"]) if row["record_id"] else None
+    return codec.decode_run(row, orchestration, record)
 
 
 def _check_inputs(o: Orchestration, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -172,9 +172,9 @@ def get(rt: Runtime, run_id: str) -> RunView:
         row = store.load_row(tx.session, run_id, lock=False)
         if row is None:
             raise NotFound(f"no run {run_id}")
-        orchestration = defs_store.parsed(tx.session, row.definition_id)
+        orchestration = defs_store.parsed(tx.session, row["definition_id"])
         assert isinstance(orchestration, Orchestration)
-        run = codec.decode_run(row._mapping, orchestration, None)
+        run = codec.decode_run(row, orchestration, None)
         return run_view(run, store.log_of(tx.session, run_id))
 
 
@@ -195,6 +195,6 @@ def orchestration_of(rt: Runtime, run_id: str) -> Orchestration:
         row = store.load_row(tx.session, run_id, lock=False)
         if row is None:
             raise NotFound(f"no run {run_id}")
-        found = defs_store.parsed(tx.session, row.definition_id)
+        found = defs_store.parsed(tx.session, row["definition_id"])
         assert isinstance(found, Orchestration)
         return found

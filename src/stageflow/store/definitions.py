@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from stageflow.definitions.loader import load_one
 from stageflow.definitions.model import Definition
 from stageflow.store import tables as t
+from stageflow.store.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,16 @@ def versions(
     return [DeployedVersion(**r._mapping) for r in session.execute(stmt)]
 
 
-_ACTIVE = _versions_stmt().where(
-    _c.kind == bindparam("kind"), _c.name == bindparam("name"), _c.active.is_(True)
+_ACTIVE = Prepared(
+    _versions_stmt().where(
+        _c.kind == bindparam("kind"), _c.name == bindparam("name"), _c.active.is_(True)
+    )
 )
 
 
 def active(session: Session, kind: str, name: str) -> DeployedVersion | None:
-    row = session.execute(_ACTIVE, {"kind": kind, "name": name}).first()
-    return None if row is None else DeployedVersion(**row._mapping)
+    row = _ACTIVE.first(session, {"kind": kind, "name": name})
+    return None if row is None else DeployedVersion(**row)
 
 
 def all_active(session: Session, kind: str | None = None) -> list[DeployedVersion]:

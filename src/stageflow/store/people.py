@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.store import tables as t
+from stageflow.store.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,12 @@ _USER_COLUMNS = (
 )
 
 
-_USER = select(*_USER_COLUMNS).where(t.users.c.username == bindparam("username"))
+_USER = Prepared(select(*_USER_COLUMNS).where(t.users.c.username == bindparam("username")))
 
 
 def user(session: Session, username: str) -> User | None:
-    row = session.execute(_USER, {"username": username}).first()
-    return None if row is None else User(**row._mapping)
+    row = _USER.first(session, {"username": username})
+    return None if row is None else User(**row)
 
 
 def users(session: Session) -> list[User]:

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.store import tables as t
+from stageflow.store.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,12 @@ class RecordRow:
         }
 
 
-_GET = select(t.records).where(t.records.c.id == bindparam("record_id"))
+_GET = Prepared(select(t.records).where(t.records.c.id == bindparam("record_id")))
 
 
 def get(session: Session, record_id: str) -> RecordRow | None:
-    row = session.execute(_GET, {"record_id": record_id}).first()
-    return None if row is None else RecordRow(**row._mapping)
+    row = _GET.first(session, {"record_id": record_id})
+    return None if row is None else RecordRow(**row)
 
 
 def insert_record(

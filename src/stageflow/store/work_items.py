@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from stageflow.store import paging
 from stageflow.store import tables as t
+from stageflow.store.prepared import Prepared
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,12 @@ def _rows(session: Session, stmt: Any, params: dict[str, Any] | None = None) -> 
     return [WorkItemRow(**r._mapping) for r in session.execute(stmt, params)]
 
 
-_GET = select(t.work_items).where(t.work_items.c.id == bindparam("item_id"))
+_GET = Prepared(select(t.work_items).where(t.work_items.c.id == bindparam("item_id")))
 
 
 def get(session: Session, item_id: str) -> WorkItemRow | None:
-    rows = _rows(session, _GET, {"item_id": item_id})
-    return rows[0] if rows else None
+    row = _GET.first(session, {"item_id": item_id})
+    return None if row is None else WorkItemRow(**row)
 
 
 ITEM_SORTS = ("created_at", "modified_at", "name", "modified_by", "status", "record_id", "step",

@@ -1,0 +1,80 @@
+"""Statements run through the driver read and write what the Session path does, inside the
+session's transaction and savepoints, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, insert, select, update
+
+from stageflow.app import App
+from stageflow.store import tables as t
+from stageflow.store.prepared import Prepared
+
+_INSERT = Prepared(insert(t.records))
+_GET = Prepared(select(t.records).where(t.records.c.id == bindparam("key")))
+_RENAME = Prepared(update(t.records).where(t.records.c.id == bindparam("key")))
+
+AT = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=timezone(timedelta(hours=2)))
+
+
+def _record(record_id: str, fields: dict[str, object]) -> dict[str, object]:
+    return {
+        "id": record_id, "object": "Thing", "name": f"name {record_id}", "owner": None,
+        "fields": fields, "version": 1, "created_at": AT, "created_by": "u",
+        "modified_at": AT, "modified_by": "u",
+    }  # fmt: skip
+
+
+def test_rows_round_trip_with_the_session_paths_types(app: App) -> None:
+    fields = {"Amount": 12.5, "Tags": ["a", "b"], "Nested": {"ok": True}, "Text": "é ✓"}
+    with app.rt.session() as session, session.begin():
+        _INSERT.execute(session, _record("r1", fields))
+    with app.rt.session() as session, session.begin():
+        fast = _GET.first(session, {"key": "r1"})
+        usual = session.execute(select(t.records).where(t.records.c.id == "r1")).one()._mapping
+        assert fast == dict(usual)
+        assert fast is not None
+        assert fast["fields"] == fields
+        assert fast["created_at"] == AT
+        assert fast["created_at"].tzinfo == UTC
+        assert _GET.first(session, {"key": "nobody"}) is None
+
+
+def test_execute_many_and_update_set_only_the_named_columns(app: App) -> None:
+    with app.rt.session() as session, session.begin():
+        _INSERT.execute_many(session, [_record(f"r{i}", {"i": i}) for i in range(3)])
+        _RENAME.execute_many(session, [{"key": "r1", "name": "renamed"}])
+        _INSERT.execute_many(session, [])  # nothing to write: no statement, no error
+    with app.rt.session() as session, session.begin():
+        rows = {r: _GET.first(session, {"key": r}) for r in ("r0", "r1", "r2")}
+    assert [row["name"] if row else None for row in rows.values()] == [
+        "name r0", "renamed", "name r2",
+    ]  # fmt: skip
+    assert rows["r1"] is not None
+    assert rows["r1"]["fields"] == {"i": 1}
+
+
+def test_writes_belong_to_the_sessions_transaction_and_savepoints(app: App) -> None:
+    with app.rt.session() as session, session.begin():
+        _INSERT.execute(session, _record("kept", {}))
+        savepoint = session.begin_nested()
+        _INSERT.execute(session, _record("undone", {}))
+        savepoint.rollback()
+    with app.rt.session() as session:
+        transaction = session.begin()
+        _INSERT.execute(session, _record("rolled_back", {}))
+        transaction.rollback()
+    with app.rt.session() as session, session.begin():
+        found = [r for r in ("kept", "undone", "rolled_back") if _GET.first(session, {"key": r})]
+    assert found == ["kept"]
+
+
+def test_a_parameter_left_out_is_refused_not_sent_as_null(app: App) -> None:
+    with app.rt.session() as session, session.begin():
+        _INSERT.execute(session, _record("r", {}))
+        with pytest.raises(ValueError, match="parameters missing for \\['key'\\]"):
+            _RENAME.execute(session, {"name": "no row named"})
+        with pytest.raises(KeyError, match="key"):  # a later row of a batch without it
+            _RENAME.execute_many(session, [{"key": "r", "name": "x"}, {"name": "y"}])
