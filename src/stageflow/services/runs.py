@@ -28,6 +28,18 @@ def load(tx: Tx, run_id: str) -> Run:
     row = store.load_row(tx.session, run_id)
     if row is None:
         raise NotFound(f"no run {run_id}")
+    return _decode(tx, row)
+
+
+def load_for_item(tx: Tx, item_id: str) -> Run:
+    """The snapshot of the run work item `item_id` belongs to, locked, as `load` gives it."""
+    row = store.load_row_of_item(tx.session, item_id)
+    if row is None:
+        raise NotFound(Problem(f"no work item {item_id}", field="work_item"))
+    return _decode(tx, row)
+
+
+def _decode(tx: Tx, row: Mapping[str, Any]) -> Run:
     orchestration = defs_store.parsed_known(
         tx.session, row["definition_id"], row["definition_hash"], row["definition_file"]
     )

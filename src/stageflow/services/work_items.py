@@ -15,7 +15,7 @@ from stageflow.errors import InvalidInput, NotFound, PermissionDenied, Problem, 
 from stageflow.flows.screen import check_outputs, record_updates
 from stageflow.services import records as records_service
 from stageflow.services.driver import drive
-from stageflow.services.runs import load
+from stageflow.services.runs import load_for_item
 from stageflow.services.runtime import Runtime, Tx, transaction
 from stageflow.services.views import RunView, run_view
 from stageflow.store import definitions as defs_store
@@ -54,7 +54,7 @@ def complete(
     With `event_id`, a second request with the same id changes nothing and returns the run.
     """
     with transaction(rt) as tx:
-        run = load(tx, _item(tx, item_id).run_id)  # the run's lock first: one writer per run
+        run = load_for_item(tx, item_id)  # the run's lock first: one writer per run
         if event_id is not None and not runs_store.first_time(tx.session, event_id, run.id, tx.now):
             return run_view(run, runs_store.log_of(tx.session, run.id))
         item = run.work_items[item_id]
@@ -96,8 +96,7 @@ def reassign(rt: Runtime, item_id: str, to: str, by: str) -> RunView:
         raise InvalidInput(Problem(str(exc), field="to")) from None
     with transaction(rt) as tx:
         _check_principal(tx.session, principal)
-        row = _item(tx, item_id)
-        run = drive(tx, load(tx, row.run_id), [ReassignWorkItem(item_id, principal, by)])
+        run = drive(tx, load_for_item(tx, item_id), [ReassignWorkItem(item_id, principal, by)])
         return run_view(run, runs_store.log_of(tx.session, run.id))
 
 
@@ -159,8 +158,7 @@ def get(rt: Runtime, item_id: str) -> WorkItemRow:
 def open_item(rt: Runtime, item_id: str, user: str) -> tuple[WorkItem, ScreenFlow]:
     """An Assigned work item `user` may work on, with its screen flow (for the Work Guide)."""
     with transaction(rt) as tx:
-        row = _item(tx, item_id)
-        run = load(tx, row.run_id)
+        run = load_for_item(tx, item_id)
         item = run.work_items[item_id]
         _check_worker(tx.session, user, item)
         if item.status is not WorkItemStatus.ASSIGNED:

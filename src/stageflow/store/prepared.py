@@ -45,6 +45,8 @@ class _Plan:
 class Prepared:
     """A Core statement with the plans it has been run with."""
 
+    statement: Any  # Select | Insert | Update
+
     def __init__(self, statement: Select[Any] | Insert | Update) -> None:
         self.statement = statement
         self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}

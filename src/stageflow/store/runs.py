@@ -20,15 +20,15 @@ from stageflow.store.prepared import Prepared
 
 # The hot path's statements: every event runs them (see store/prepared.py).
 _d = t.definitions.c
-_LOAD_STATEMENT = (
-    select(
-        t.runs, _d.content_hash.label("definition_hash"), _d.source_file.label("definition_file")
-    )
-    .join(t.definitions, _d.id == t.runs.c.definition_id)
-    .where(t.runs.c.id == bindparam("run_key"))
+_RUN_ROW = select(
+    t.runs, _d.content_hash.label("definition_hash"), _d.source_file.label("definition_file")
+).join(t.definitions, _d.id == t.runs.c.definition_id)
+_LOAD = Prepared(_RUN_ROW.where(t.runs.c.id == bindparam("run_key")))
+_LOAD_LOCKED = Prepared(_LOAD.statement.with_for_update(of=t.runs))
+_ITEMS_RUN = select(t.work_items.c.run_id).where(t.work_items.c.id == bindparam("item_key"))
+_LOAD_OF_ITEM_LOCKED = Prepared(
+    _RUN_ROW.where(t.runs.c.id == _ITEMS_RUN.scalar_subquery()).with_for_update(of=t.runs)
 )
-_LOAD = Prepared(_LOAD_STATEMENT)
-_LOAD_LOCKED = Prepared(_LOAD_STATEMENT.with_for_update(of=t.runs))
 _INSERT_RUN = Prepared(insert(t.runs))
 # UPDATE statements SET the columns named by the parameters; the row is picked by `*_key`.
 _UPDATE_RUN = Prepared(update(t.runs).where(t.runs.c.id == bindparam("run_key")))
@@ -64,6 +64,11 @@ def insert_run(session: Session, run: Run, definition_id: int) -> None:
 def load_row(session: Session, run_id: str, lock: bool = True) -> dict[str, Any] | None:
     """The run's row; `lock` takes its row lock (one writer per run) where the database has them."""
     return (_LOAD_LOCKED if lock else _LOAD).first(session, {"run_key": run_id})
+
+
+def load_row_of_item(session: Session, item_id: str) -> dict[str, Any] | None:
+    """The row of the run work item `item_id` belongs to, locked; None if there is no such item."""
+    return _LOAD_OF_ITEM_LOCKED.first(session, {"item_key": item_id})
 
 
 def save(
