@@ -77,6 +77,10 @@ def test_errors_are_problem_details_naming_the_field(seeded: Seeded) -> None:
     conflict = c.post(f"{API}/runs/{seeded.run_id}/resume", headers=admin)
     assert conflict.status_code == 409
     assert c.get(f"{API}/runs/nope", headers=admin).status_code == 404
+    for action, body in (("complete", {"outputs": {}}), ("reassign", {"to": "user:alice"})):
+        gone = c.post(f"{API}/work-items/nope/{action}", json=body, headers=admin)
+        assert gone.status_code == 404
+        assert gone.json()["errors"] == [{"field": "work_item", "message": "no work item nope"}]
     assert c.get(f"{API}/runs").status_code == 401
 
 
