@@ -2,7 +2,8 @@
 engine's pure `apply` are left.
 
 One run (start + complete H1, as item 2 drives it) is traced: every statement stageflow sends
-to the driver, with its parameters already converted, and every (run, event, time) the engine
+to the driver (through SQLAlchemy's cursor events and store/prepared.py's driver connection),
+with its parameters already converted, and every (run, event, time) the engine
 applies. Then the statements are replayed through the stdlib `sqlite3` module (no SQLAlchemy,
 no stageflow code) and the events re-applied by the pure engine, many times each. With item
 3's measured commit cost per write transaction, their sum is a lower bound of a run's time in
@@ -26,9 +27,36 @@ from stageflow.engine import apply
 from stageflow.engine.events import Event
 from stageflow.engine.state import Run
 from stageflow.services import driver
+from stageflow.store import prepared
 
 Statement = tuple[str, Any, bool]  # SQL, driver parameters, executemany
 Applied = tuple[Run, Event, datetime]
+
+
+class _RecordingConnection:
+    """A DBAPI connection whose cursors note what they are given to run."""
+
+    def __init__(self, dbapi: Any, into: list[Statement]) -> None:
+        self._dbapi, self._into = dbapi, into
+
+    def cursor(self) -> Any:
+        return _RecordingCursor(self._dbapi.cursor(), self._into)
+
+
+class _RecordingCursor:
+    def __init__(self, cursor: Any, into: list[Statement]) -> None:
+        self._cursor, self._into = cursor, into
+
+    def execute(self, sql: str, params: Any) -> Any:
+        self._into.append((sql, params, False))
+        return self._cursor.execute(sql, params)
+
+    def executemany(self, sql: str, params: Any) -> Any:
+        self._into.append((sql, params, True))
+        return self._cursor.executemany(sql, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
 
 
 def trace_one_run(db: Path) -> tuple[list[Statement], list[Applied], str]:
@@ -44,13 +72,24 @@ def trace_one_run(db: Path) -> tuple[list[Statement], list[Applied], str]:
     def capture(_c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, many: bool) -> None:
         statements.append((sql, params, many))
 
-    event.listen(app.rt.engine, "before_cursor_execute", capture)
-    with mock.patch.object(driver, "apply", side_effect=apply) as engine:
+    def recording_driver(session: Any) -> tuple[Any, Any]:
+        dbapi, dialect = real_driver(session)
+        return _RecordingConnection(dbapi, statements), dialect
+
+    real_driver = prepared._driver
+    event.listen(app.rt.engine, "before_cursor_execute", capture)  # the Session's statements
+    with (
+        mock.patch.object(prepared, "_driver", recording_driver),  # the hot path's
+        mock.patch.object(driver, "apply", side_effect=apply) as engine,
+    ):
         run = app.start("Bench_Run", {"n": 1}, record=record)
         app.complete_work_item(run.work_items[0].id, "u", {})
     applied: list[Applied] = [call.args for call in engine.call_args_list]
     event.remove(app.rt.engine, "before_cursor_execute", capture)
     app.close()
+    # a statement path the tracing misses would make the floor look cheaper than it is
+    written = {sql.split("(")[0].strip() for sql, _, _ in statements if sql.startswith("INSERT")}
+    assert written >= {"INSERT INTO runs", "INSERT INTO run_log"}, f"traced only {statements}"
     return statements, applied, run.id
 
 
