@@ -78,3 +78,15 @@ def test_a_parameter_left_out_is_refused_not_sent_as_null(app: App) -> None:
             _RENAME.execute(session, {"name": "no row named"})
         with pytest.raises(KeyError, match="key"):  # a later row of a batch without it
             _RENAME.execute_many(session, [{"key": "r", "name": "x"}, {"name": "y"}])
+
+
+def test_a_column_left_to_its_python_default_is_refused(app: App) -> None:
+    log_line = Prepared(insert(t.run_log))  # run_log.detail defaults to "" in Python
+    row = {"run_id": "r", "at": AT, "actor": "u", "object_type": "run", "object_name": "r",
+           "from_status": None, "to_status": "InProgress"}  # fmt: skip
+    with (
+        app.rt.session() as session,
+        session.begin(),
+        pytest.raises(ValueError, match=r"give a value for \['detail'\]"),
+    ):
+        log_line.execute(session, row)

@@ -7,13 +7,18 @@ runs are therefore compiled by SQLAlchemy once per dialect and set of parameters
 the session's own DBAPI connection, inside the session's transaction (savepoints included),
 with SQLAlchemy's own type processors for parameters and results. Everything else in the
 store uses the Session as usual.
+
+What this path does not do, unlike Session.execute: wrap driver errors in sqlalchemy.exc
+(callers catch none of them), fire cursor events or echo the SQL, and fill in Python-side
+column defaults (a statement that would need one is refused when it is compiled).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Insert, Select, Update
 from sqlalchemy.engine import Dialect
@@ -23,7 +28,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 Processor = Callable[[Any], Any] | None
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Plan:
     """One statement compiled for one dialect and one set of parameter names."""
 
@@ -32,7 +37,9 @@ class _Plan:
     positional: bool
     binds: tuple[Processor, ...]
     columns: tuple[str, ...]  # result column names (a SELECT)
-    results: tuple[Processor, ...]
+    types: tuple[Any, ...]  # result column types
+    # from the first result's cursor.description: some processors depend on the driver's type
+    results: tuple[Processor, ...] | None = field(default=None)
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
         converted = [
@@ -40,6 +47,17 @@ class _Plan:
             for process, value in zip(self.binds, (values[n] for n in self.names), strict=True)
         ]
         return converted if self.positional else dict(zip(self.names, converted, strict=True))
+
+    def result_processors(self, dialect: Dialect, description: Any) -> tuple[Processor, ...]:
+        if self.results is None:
+            self.results = tuple(
+                t.dialect_impl(dialect).result_processor(dialect, d[1])
+                for t, d in zip(self.types, description, strict=True)
+            )
+        return self.results
+
+
+PlanKey = tuple[tuple[str, ...], bool]  # parameter names, executemany
 
 
 class Prepared:
@@ -49,17 +67,24 @@ class Prepared:
 
     def __init__(self, statement: Select[Any] | Insert | Update) -> None:
         self.statement = statement
-        self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
+        # per dialect object: two engines of one database name may use different drivers
+        self._plans: WeakKeyDictionary[Dialect, dict[PlanKey, _Plan]] = WeakKeyDictionary()
 
     def rows(self, session: Session, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run a SELECT; its rows as {column name: value} with SQLAlchemy's result types."""
-        cursor, plan = self._run(session, values)
-        found = cursor.fetchall()
-        cursor.close()
+        dbapi, dialect = _driver(session)
+        plan = self._plan(dialect, tuple(values), many=False)
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(plan.sql, plan.parameters(values))
+            found = cursor.fetchall()
+            processors = plan.result_processors(dialect, cursor.description)
+        finally:
+            cursor.close()
         out = []
         for raw in found:
             row = {}
-            for name, process, value in zip(plan.columns, plan.results, raw, strict=True):
+            for name, process, value in zip(plan.columns, processors, raw, strict=True):
                 row[name] = value if process is None or value is None else process(value)
             out.append(row)
         return out
@@ -69,51 +94,61 @@ class Prepared:
         return found[0] if found else None
 
     def execute(self, session: Session, values: Mapping[str, Any]) -> None:
-        self._run(session, values)[0].close()
+        """Run an INSERT or UPDATE with one row's parameters."""
+        dbapi, dialect = _driver(session)
+        plan = self._plan(dialect, tuple(values), many=False)
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(plan.sql, plan.parameters(values))
+        finally:
+            cursor.close()
 
     def execute_many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run an INSERT or UPDATE once per row; every row names the same parameters."""
         if not rows:
             return
         dbapi, dialect = _driver(session)
-        plan = self._plan(dialect, rows[0])
+        plan = self._plan(dialect, tuple(rows[0]), many=True)
         cursor = dbapi.cursor()
-        cursor.executemany(plan.sql, [plan.parameters(r) for r in rows])
-        cursor.close()
+        try:
+            cursor.executemany(plan.sql, [plan.parameters(r) for r in rows])
+        finally:
+            cursor.close()
 
-    def _run(self, session: Session, values: Mapping[str, Any]) -> tuple[Any, _Plan]:
-        dbapi, dialect = _driver(session)
-        plan = self._plan(dialect, values)
-        cursor = dbapi.cursor()
-        cursor.execute(plan.sql, plan.parameters(values))
-        return cursor, plan
-
-    def _plan(self, dialect: Dialect, values: Mapping[str, Any]) -> _Plan:
-        key = (dialect.name, tuple(values))
-        plan = self._plans.get(key)
+    def _plan(self, dialect: Dialect, keys: tuple[str, ...], many: bool) -> _Plan:
+        plans = self._plans.get(dialect)
+        if plans is None:
+            plans = self._plans[dialect] = {}
+        plan = plans.get((keys, many))
         if plan is None:
-            plan = self._plans[key] = self._compile(dialect, list(values))
+            plan = plans[keys, many] = self._compile(dialect, list(keys), many)
         return plan
 
-    def _compile(self, dialect: Dialect, keys: list[str]) -> _Plan:
-        compiled = self.statement.compile(dialect=dialect, column_keys=keys)
+    def _compile(self, dialect: Dialect, keys: list[str], many: bool) -> _Plan:
+        # for_executemany: no RETURNING of generated ids that nobody reads, as SQLAlchemy's own
+        # executemany would not ask for them
+        compiled = self.statement.compile(dialect=dialect, column_keys=keys, for_executemany=many)
         assert isinstance(compiled, SQLCompiler)
-        positional = bool(compiled.positiontup)
-        names = tuple(compiled.positiontup or compiled.params)
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            needed = [c.key for c in [*compiled.insert_prefetch, *compiled.update_prefetch]]
+            raise ValueError(f"give a value for {needed}: their Python-side defaults: {compiled}")
+        names = tuple(compiled.positiontup or ()) if compiled.positional else tuple(compiled.params)
+        missing = set(names) - set(keys)
+        if missing:  # a parameter nobody gave would be sent as NULL: refuse it here instead
+            raise ValueError(f"parameters missing for {sorted(missing)}: {compiled}")
         binds = tuple(
             compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
         )
         selected = (
             list(self.statement.selected_columns) if isinstance(self.statement, Select) else []
         )
-        results = tuple(
-            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in selected
-        )
-        missing = set(names) - set(keys)
-        if missing:  # a parameter nobody gave would be sent as NULL: refuse it here instead
-            raise ValueError(f"parameters missing for {sorted(missing)}: {compiled}")
         return _Plan(
-            str(compiled), names, positional, binds, tuple(str(c.key) for c in selected), results
+            sql=str(compiled),
+            names=names,
+            positional=compiled.positional,
+            binds=binds,
+            columns=tuple(str(c.key) for c in selected),
+            types=tuple(c.type for c in selected),
         )
 
 
