@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,38 @@ def test_an_idle_worker_wakes_when_work_arrives(scale_app: App, db_url: str) -> 
                 break
             time.sleep(0.05)
         assert time.monotonic() - started < 20
+    finally:
+        stop.set()
+        thread.join(30)
+
+
+def test_an_idle_worker_carries_out_a_retry_when_it_comes_due(
+    scale_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No notification announces a retry set for later: the idle worker waits until it is due,
+    not for its whole idle wait."""
+    flows = sys.modules["scale_flows"]
+    monkeypatch.setattr(flows, "FAIL_SHARE", 1.0)  # every first try fails
+    scale_app.rt.retry_base = timedelta(seconds=1)
+    run = scale_app.start("Scale")  # steps A and B, each a message for the worker
+    worker = Worker(scale_app.rt, idle_wait=60)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while worker.processed < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert worker.processed == 2  # both first tries failed; their retries wait 1 s or so
+        monkeypatch.setattr(flows, "FAIL_SHARE", 0.0)
+        retried = time.monotonic()
+        while time.monotonic() < deadline:
+            steps = {s.name: s.status for st in scale_app.run(run.id).stages for s in st.steps}
+            if steps["A"] == steps["B"] == "Completed":
+                break
+            time.sleep(0.05)
+        assert steps["A"] == steps["B"] == "Completed"
+        assert time.monotonic() - retried < 10  # the retries' time, not the 60 s idle wait
     finally:
         stop.set()
         thread.join(30)

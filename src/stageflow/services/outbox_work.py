@@ -57,6 +57,14 @@ def process_next(rt: Runtime, worker: str | None = None, lease: timedelta = DEFA
     return True
 
 
+def seconds_until_due(rt: Runtime) -> float | None:
+    """How long until a message becomes claimable by time alone (a retry's wait, a lease that
+    runs out); None when no message is waiting for either."""
+    with transaction(rt) as tx:
+        due = outbox.next_due(tx.session)
+        return None if due is None else max(0.0, (due - tx.now).total_seconds())
+
+
 def carry_out(rt: Runtime, message: Message, worker: str) -> None:
     """The message's work, its outcome and its `done` mark commit together: a crash anywhere
     leaves the message claimed until its lease runs out, with nothing of it written."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.store import db
@@ -92,6 +92,15 @@ def claim(session: Session, worker: str, now: datetime, lease: timedelta) -> Mes
         .values(status=CLAIMED, claimed_by=worker, lease_until=now + lease)
     )
     return Message(row.id, row.kind, row.key, row.run_id, row.payload, row.attempts)
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the next message becomes claimable without anyone enqueuing one: the earliest
+    ready message (a retry waits for its time) or claimed lease; None when there is neither."""
+    c = t.outbox.c
+    ready = session.scalar(select(func.min(c.available_at)).where(c.status == READY))
+    leased = session.scalar(select(func.min(c.lease_until)).where(c.status == CLAIMED))
+    return min((x for x in (ready, leased) if x is not None), default=None)
 
 
 def lock_claimed(session: Session, message_id: int, worker: str) -> bool:

@@ -11,13 +11,14 @@ from datetime import timedelta
 
 from stageflow.ids import new_id
 from stageflow.services import workers as workers_service
-from stageflow.services.outbox_work import DEFAULT_LEASE, process_next
+from stageflow.services.outbox_work import DEFAULT_LEASE, process_next, seconds_until_due
 from stageflow.services.runtime import Runtime
 from stageflow.store.db import WorkSignal
 
 log = logging.getLogger("stageflow.worker")
 
 STOP_CHECK = 0.5  # seconds between looks at the stop flag while idle
+MIN_WAIT = 0.05  # seconds an idle loop waits at least
 
 
 class Worker:
@@ -89,10 +90,16 @@ class Worker:
             signal.close()
 
     def _idle(self, signal: WorkSignal, stop: threading.Event) -> None:
-        """Wait for a notification or `idle_wait`, in short slices so a stop is seen soon."""
+        """Wait for a notification, for the next retry or lease to come due, or `idle_wait`,
+        whichever is first, in short slices so a stop is seen soon. (A retry set for later
+        sends no notification when its time comes.)"""
+        limit = self.idle_wait
+        due = seconds_until_due(self.rt)
+        if due is not None:  # not below MIN_WAIT: a due row another worker is claiming is busy
+            limit = min(limit, max(due, MIN_WAIT))
         waited = 0.0
-        while not stop.is_set() and waited < self.idle_wait:
-            if signal.wait(min(STOP_CHECK, self.idle_wait - waited)):
+        while not stop.is_set() and waited < limit:
+            if signal.wait(min(STOP_CHECK, limit - waited)):
                 return
             waited += STOP_CHECK
 
