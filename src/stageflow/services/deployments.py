@@ -25,7 +25,7 @@ from stageflow.definitions.source import load_yaml
 from stageflow.definitions.validate import Known, validate
 from stageflow.errors import DefinitionError, Problem
 from stageflow.flows.registry import Registry, import_modules
-from stageflow.services.runtime import Runtime, transaction
+from stageflow.services.runtime import Runtime, reading, transaction
 from stageflow.store import definitions as store
 from stageflow.store.definitions import DeployedVersion
 
@@ -69,7 +69,7 @@ def _known(session: Session, registry: Registry, bundle: Bundle) -> Known:
 def check(rt: Runtime, path: Path) -> list[Problem]:
     """Every problem with the definitions at `path`, against what is deployed; writes nothing."""
     _, bundle = _prepare(path, rt.registry)
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return validate(bundle, _known(tx.session, rt.registry, bundle))
 
 
@@ -121,7 +121,7 @@ def _remember_modules(session: Session, project: Project) -> None:
 def versions(
     rt: Runtime, kind: str | None = None, name: str | None = None
 ) -> list[DeployedVersion]:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return store.versions(tx.session, kind, name)
 
 
@@ -138,5 +138,5 @@ def set_active(rt: Runtime, kind: str, name: str, version: int | None) -> None:
 
 def source(rt: Runtime, version_id: int) -> str:
     """The YAML text a version was deployed from."""
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return store.source_text(tx.session, version_id)

@@ -18,7 +18,7 @@ from stageflow.errors import NotFound, StageflowError
 from stageflow.services import flow_exec, mail, notifications, triggers
 from stageflow.services.driver import RUN_FLOW, drive
 from stageflow.services.runs import load, start_in
-from stageflow.services.runtime import Runtime, Tx, transaction
+from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.store import definitions as defs_store
 from stageflow.store import outbox
 from stageflow.store import records as records_store
@@ -60,7 +60,7 @@ def process_next(rt: Runtime, worker: str | None = None, lease: timedelta = DEFA
 def seconds_until_due(rt: Runtime) -> float | None:
     """How long until a message becomes claimable by time alone (a retry's wait, a lease that
     runs out); None when no message is waiting for either."""
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         due = outbox.next_due(tx.session)
         return None if due is None else max(0.0, (due - tx.now).total_seconds())
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from stageflow.errors import InvalidInput, NotFound, Problem
 from stageflow.services.permissions import Role
-from stageflow.services.runtime import Runtime, transaction
+from stageflow.services.runtime import Runtime, reading, transaction
 from stageflow.store import people as store
 from stageflow.store.people import Group, User
 
@@ -75,7 +75,7 @@ def update_user(
 
 
 def user(rt: Runtime, username: str) -> User:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         found = store.user(tx.session, username)
     if found is None:
         raise NotFound(Problem(f"no user {username!r}", field="username"))
@@ -122,10 +122,10 @@ def add_member(rt: Runtime, group: str, username: str) -> Group:
 
 
 def users(rt: Runtime) -> list[User]:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return store.users(tx.session)
 
 
 def groups(rt: Runtime, kind: str) -> list[Group]:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return store.groups(tx.session, kind)

@@ -12,7 +12,7 @@ from stageflow.definitions.model import DataType, ObjectDef
 from stageflow.errors import InvalidInput, NotFound, Problem
 from stageflow.ids import new_id
 from stageflow.services import triggers
-from stageflow.services.runtime import Runtime, Tx, transaction
+from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.store import definitions as defs_store
 from stageflow.store import records as store
 from stageflow.store.records import RecordRow
@@ -198,7 +198,7 @@ def record_changed(
 
 
 def get(rt: Runtime, record_id: str) -> RecordRow:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         row = store.get(tx.session, record_id)
     if row is None:
         raise NotFound(f"no record {record_id}")
@@ -213,5 +213,5 @@ def delete(rt: Runtime, record_id: str) -> None:
 
 
 def find(rt: Runtime, obj: str, limit: int = 200, owner: str | None = None) -> list[RecordRow]:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return store.find(tx.session, obj, limit, owner)

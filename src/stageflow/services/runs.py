@@ -14,7 +14,7 @@ from stageflow.engine.state import Run
 from stageflow.errors import InvalidInput, NotFound, Problem, StageflowError
 from stageflow.ids import new_id
 from stageflow.services.driver import drive, load_record
-from stageflow.services.runtime import MAX_NESTED_STARTS, Runtime, Tx, transaction
+from stageflow.services.runtime import MAX_NESTED_STARTS, Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
 from stageflow.store import codec, outbox
 from stageflow.store import definitions as defs_store
@@ -31,9 +31,10 @@ def load(tx: Tx, run_id: str) -> Run:
     return _decode(tx, row)
 
 
-def load_for_item(tx: Tx, item_id: str) -> Run:
-    """The snapshot of the run work item `item_id` belongs to, locked, as `load` gives it."""
-    row = store.load_row_of_item(tx.session, item_id)
+def load_for_item(tx: Tx, item_id: str, lock: bool = True) -> Run:
+    """The snapshot of the run work item `item_id` belongs to, as `load` gives it (`lock`: with
+    its row lock)."""
+    row = store.load_row_of_item(tx.session, item_id, lock)
     if row is None:
         raise NotFound(Problem(f"no work item {item_id}", field="work_item"))
     return _decode(tx, row)
@@ -180,7 +181,7 @@ def reevaluate(
 
 
 def get(rt: Runtime, run_id: str) -> RunView:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         row = store.load_row(tx.session, run_id, lock=False)
         if row is None:
             raise NotFound(f"no run {run_id}")
@@ -191,19 +192,19 @@ def get(rt: Runtime, run_id: str) -> RunView:
 
 
 def find(rt: Runtime, **filters: Any) -> list[RunSummary]:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return store.list_runs(tx.session, **filters)
 
 
 def resolve_id(rt: Runtime, prefix: str) -> str:
     """A full run id from a unique prefix (what people type in a terminal)."""
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return store.resolve_prefix(tx.session, prefix)
 
 
 def orchestration_of(rt: Runtime, run_id: str) -> Orchestration:
     """The orchestration version a run follows (for its diagram)."""
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         row = store.load_row(tx.session, run_id, lock=False)
         if row is None:
             raise NotFound(f"no run {run_id}")

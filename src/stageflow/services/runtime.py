@@ -16,8 +16,8 @@ from stageflow import clock
 from stageflow.engine.commands import LogEntry
 from stageflow.flows.registry import REGISTRY, Registry, import_modules
 from stageflow.settings import Settings
+from stageflow.store import db, outbox
 from stageflow.store import definitions as defs_store
-from stageflow.store import outbox
 
 MAX_NESTED_STARTS = 20
 
@@ -71,3 +71,12 @@ def transaction(rt: Runtime) -> Iterator[Tx]:
             yield Tx(rt, session, rt.now())
         if outbox.wrote(session):  # committed: this process's embedded worker has work
             rt.outbox_dirty = True
+
+
+@contextmanager
+def reading(rt: Runtime) -> Iterator[Tx]:
+    """A transaction for a use case that only reads (lists, views, lookups). On SQLite it takes
+    no write lock, so a page never waits for a writer; on PostgreSQL it is READ ONLY."""
+    with rt.session() as session, session.begin():
+        session.connection(execution_options=db.READ_ONLY_OPTIONS)
+        yield Tx(rt, session, rt.now())

@@ -16,7 +16,7 @@ from stageflow.flows.screen import check_outputs, record_updates
 from stageflow.services import records as records_service
 from stageflow.services.driver import drive
 from stageflow.services.runs import load_for_item
-from stageflow.services.runtime import Runtime, Tx, transaction
+from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
 from stageflow.store import definitions as defs_store
 from stageflow.store import people
@@ -121,7 +121,7 @@ def inbox(
     sort: str = "created_at",
     descending: bool = True,
 ) -> list[WorkItemRow]:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         groups = people.memberships_of(tx.session, user)
         return store.inbox(
             tx.session, user, groups, status, limit, after, run_id, record_id, sort, descending
@@ -132,12 +132,12 @@ def is_theirs(rt: Runtime, user: str, row: WorkItemRow) -> bool:
     """Assigned to `user`, their group or queue, or completed by them."""
     if row.completed_by == user or (row.assignee_kind == "user" and row.assignee == user):
         return True
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return (row.assignee_kind, row.assignee) in people.memberships_of(tx.session, user)
 
 
 def search(rt: Runtime, **filters: Any) -> list[WorkItemRow]:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return store.search(tx.session, **filters)
 
 
@@ -145,20 +145,20 @@ def involves(
     rt: Runtime, user: str, *, run_id: str | None = None, record_id: str | None = None
 ) -> bool:
     """Whether `user` has or had work in the run, or on the record (what a user may see)."""
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         groups = people.memberships_of(tx.session, user)
         return store.involves(tx.session, user, groups, run_id=run_id, record_id=record_id)
 
 
 def get(rt: Runtime, item_id: str) -> WorkItemRow:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return _item(tx, item_id)
 
 
 def open_item(rt: Runtime, item_id: str, user: str) -> tuple[WorkItem, ScreenFlow]:
     """An Assigned work item `user` may work on, with its screen flow (for the Work Guide)."""
-    with transaction(rt) as tx:
-        run = load_for_item(tx, item_id)
+    with reading(rt) as tx:
+        run = load_for_item(tx, item_id, lock=False)
         item = run.work_items[item_id]
         _check_worker(tx.session, user, item)
         if item.status is not WorkItemStatus.ASSIGNED:

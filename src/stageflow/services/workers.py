@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from stageflow.services.runtime import Runtime, transaction
+from stageflow.services.runtime import Runtime, reading, transaction
 from stageflow.store import outbox
 from stageflow.store import workers as store
 from stageflow.store.outbox import Message
@@ -38,7 +38,7 @@ def stopped(rt: Runtime, worker: str) -> None:
 
 
 def live(rt: Runtime, within: timedelta = LIVE_WITHIN) -> list[LiveWorker]:
-    with transaction(rt) as tx:
+    with reading(rt) as tx:
         return [
             LiveWorker(w, tuple(outbox.held_by(tx.session, w.id)))
             for w in store.live(tx.session, tx.now, within)

@@ -13,6 +13,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
 DEFAULT_URL = "sqlite:///stageflow.db"
+READ_ONLY = "stageflow_read_only"
+# Execution options of a transaction that only reads: SQLite begins it deferred (see
+# _sqlite_engine); PostgreSQL makes it READ ONLY, so a write in it fails instead of slipping by.
+READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
 
 
 def database_url(url: str | None) -> str:
@@ -49,9 +53,11 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # Take the write lock up front: a deferred transaction that later writes can fail with
-        # "database is locked" instead of waiting its turn.
-        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+        # Writers take the write lock up front: a deferred transaction that later writes can
+        # fail with "database is locked" instead of waiting its turn. Readers begin deferred:
+        # in WAL mode they read the last committed state and never wait for a writer.
+        reads_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.connection.dbapi_connection.execute("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     return engine
 

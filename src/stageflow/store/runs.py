@@ -26,9 +26,8 @@ _RUN_ROW = select(
 _LOAD = Prepared(_RUN_ROW.where(t.runs.c.id == bindparam("run_key")))
 _LOAD_LOCKED = Prepared(_LOAD.statement.with_for_update(of=t.runs))
 _ITEMS_RUN = select(t.work_items.c.run_id).where(t.work_items.c.id == bindparam("item_key"))
-_LOAD_OF_ITEM_LOCKED = Prepared(
-    _RUN_ROW.where(t.runs.c.id == _ITEMS_RUN.scalar_subquery()).with_for_update(of=t.runs)
-)
+_LOAD_OF_ITEM = Prepared(_RUN_ROW.where(t.runs.c.id == _ITEMS_RUN.scalar_subquery()))
+_LOAD_OF_ITEM_LOCKED = Prepared(_LOAD_OF_ITEM.statement.with_for_update(of=t.runs))
 _INSERT_RUN = Prepared(insert(t.runs))
 # UPDATE statements SET the columns named by the parameters; the row is picked by `*_key`.
 _UPDATE_RUN = Prepared(update(t.runs).where(t.runs.c.id == bindparam("run_key")))
@@ -66,9 +65,10 @@ def load_row(session: Session, run_id: str, lock: bool = True) -> dict[str, Any]
     return (_LOAD_LOCKED if lock else _LOAD).first(session, {"run_key": run_id})
 
 
-def load_row_of_item(session: Session, item_id: str) -> dict[str, Any] | None:
-    """The row of the run work item `item_id` belongs to, locked; None if there is no such item."""
-    return _LOAD_OF_ITEM_LOCKED.first(session, {"item_key": item_id})
+def load_row_of_item(session: Session, item_id: str, lock: bool = True) -> dict[str, Any] | None:
+    """The row of the run work item `item_id` belongs to, as `load_row`; None if there is no
+    such item."""
+    return (_LOAD_OF_ITEM_LOCKED if lock else _LOAD_OF_ITEM).first(session, {"item_key": item_id})
 
 
 def save(
