@@ -30,7 +30,7 @@ def test_pages_read_while_a_writer_holds_the_sqlite_write_lock(tmp_path: Path) -
         app.deploy(EXAMPLES)
         seed_people(app)
         run_id, item_id = _expense_run(app)
-        writer = sqlite3.connect(db, isolation_level=None)
+        writer = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
         writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
         writer.execute("UPDATE runs SET name = 'not committed yet' WHERE id = ?", (run_id,))
         released = threading.Event()
