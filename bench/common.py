@@ -30,12 +30,13 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def connect(db: Path, embedded_worker: bool) -> App:
-    """stageflow on the SQLite file `db`, work-item emails off: there is no SMTP server here, and
-    with them on every work item adds an outbox message (two more transactions) whose sending
-    would fail and be retried in the middle of the measurements."""
+def connect(db: Path | str, embedded_worker: bool) -> App:
+    """stageflow on the SQLite file `db` (or the database URL `db`), work-item emails off: there
+    is no SMTP server here, and with them on every work item adds an outbox message (two more
+    transactions) whose sending would fail and be retried in the middle of the measurements."""
     os.environ["STAGEFLOW_EMAILS"] = "0"
-    return stageflow.connect(f"sqlite:///{db}", embedded_worker=embedded_worker)
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
+    return stageflow.connect(url, embedded_worker=embedded_worker)
 
 
 def bulk_engine(path: Path) -> Engine:

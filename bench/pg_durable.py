@@ -11,7 +11,6 @@ fresh database.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -19,8 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import stageflow
-from bench.common import PROJECT, median
+from bench.common import PROJECT, connect, median
 from bench.pg_workers import ROOT, drop_database, fresh_database
 
 RUNS_PER_PROCESS = 400
@@ -29,8 +27,7 @@ WARM_UP = 20
 
 def _drive(url: str, runs: int, record: str, go: Path) -> dict[str, float]:
     """One driving process: warm up, wait for `go` to exist, then drive `runs` runs."""
-    os.environ["STAGEFLOW_EMAILS"] = "0"
-    app = stageflow.connect(url, embedded_worker=False)
+    app = connect(url, embedded_worker=False)
     for i in range(WARM_UP):
         run = app.start("Bench_Run", {"n": i}, record=record)
         app.complete_work_item(run.work_items[0].id, "u", {})
@@ -48,8 +45,7 @@ def _drive(url: str, runs: int, record: str, go: Path) -> dict[str, float]:
 def runs_per_s(processes: int, runs: int = RUNS_PER_PROCESS) -> float:
     url, admin = fresh_database()
     try:
-        os.environ["STAGEFLOW_EMAILS"] = "0"
-        app = stageflow.connect(url, embedded_worker=False)
+        app = connect(url, embedded_worker=False)
         app.deploy(PROJECT)
         app.people.create_user("u")
         record = app.records.create("Bench_Item", {"Title": "x"}).id

@@ -8,7 +8,6 @@ about 0.5 s, is inside the time, as it would be for a deployment scaling out).""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -18,8 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-import stageflow
-from bench.common import PROJECT
+from bench.common import PROJECT, connect
 from bench.postgres_peer import PG_URL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,8 +47,7 @@ def drop_database(admin: sa.Engine, url: str) -> None:
 def runs_per_s(workers: int, runs: int = RUNS) -> float:
     url, admin = fresh_database()
     try:
-        os.environ["STAGEFLOW_EMAILS"] = "0"
-        app = stageflow.connect(url, embedded_worker=False)
+        app = connect(url, embedded_worker=False)
         app.deploy(PROJECT)
         for i in range(runs):
             app.start("Bench_Workers", {"n": i})

@@ -36,8 +36,8 @@ class WorkItemRow:
         return f"{self.assignee_kind}:{self.assignee}"
 
 
-def _rows(session: Session, stmt: Any, params: dict[str, Any] | None = None) -> list[WorkItemRow]:
-    return [WorkItemRow(**r._mapping) for r in session.execute(stmt, params)]
+def _rows(session: Session, stmt: Any) -> list[WorkItemRow]:
+    return [WorkItemRow(**r._mapping) for r in session.execute(stmt)]
 
 
 _GET = Prepared(select(t.work_items).where(t.work_items.c.id == bindparam("item_id")))
