@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
-from collections.abc import Sequence
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,7 @@ import stageflow
 from stageflow.app import App
 
 PROJECT = Path(__file__).parent / "project"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -93,3 +98,44 @@ class CommitCounter:
 
     def reset(self) -> None:
         self.commits = self.writes = self.rollbacks = 0
+
+
+def together(command: Callable[[Path], list[str]], processes: int) -> float:
+    """Items per second of `processes` copies of a driving process started together.
+
+    `command(go)` is the process's command line. Each process connects and warms up, prints
+    `ready`, waits until the file `go` exists, does its work, and prints as its last line
+    `{"ended": time.time(), "items": N}`. The figure is every process's items divided by the
+    time from the common start until the last one ends (see `wait_for_go`)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        go = Path(tmp) / "go"
+        procs = [
+            subprocess.Popen(command(go), cwd=ROOT, stdout=subprocess.PIPE, text=True)
+            for _ in range(processes)
+        ]
+        try:
+            for proc in procs:  # every process connected and warmed up
+                assert proc.stdout is not None
+                if proc.stdout.readline().strip() != "ready":
+                    raise RuntimeError(f"a driving process failed to start: {command(go)}")
+            started = time.time()
+            go.touch()
+            reports = []
+            for proc in procs:
+                out, _ = proc.communicate(timeout=600)
+                if proc.returncode != 0:
+                    raise RuntimeError(f"a driving process failed ({proc.returncode})")
+                reports.append(json.loads(out.strip().splitlines()[-1]))
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+    return sum(r["items"] for r in reports) / (max(r["ended"] for r in reports) - started)
+
+
+def wait_for_go(go: Path) -> None:
+    """A driving process of `together`: report ready, then wait for the common start."""
+    print("ready", flush=True)
+    while not go.exists():
+        time.sleep(0.001)

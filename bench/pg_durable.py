@@ -11,35 +11,31 @@ fresh database.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import PROJECT, connect, median
-from bench.pg_workers import ROOT, drop_database, fresh_database
+from bench.common import PROJECT, connect, median, together, wait_for_go
+from bench.pg_workers import drop_database, fresh_database
 
 RUNS_PER_PROCESS = 400
 WARM_UP = 20
 
 
 def _drive(url: str, runs: int, record: str, go: Path) -> dict[str, float]:
-    """One driving process: warm up, wait for `go` to exist, then drive `runs` runs."""
+    """One driving process: warm up, wait for the common start, then drive `runs` runs."""
     app = connect(url, embedded_worker=False)
     for i in range(WARM_UP):
         run = app.start("Bench_Run", {"n": i}, record=record)
         app.complete_work_item(run.work_items[0].id, "u", {})
-    print("ready", flush=True)
-    while not go.exists():
-        time.sleep(0.001)
+    wait_for_go(go)
     for i in range(runs):
         run = app.start("Bench_Run", {"n": i}, record=record)
         app.complete_work_item(run.work_items[0].id, "u", {})
     ended = time.time()
     app.close()
-    return {"ended": ended, "runs": runs}
+    return {"ended": ended, "items": runs}
 
 
 def runs_per_s(processes: int, runs: int = RUNS_PER_PROCESS) -> float:
@@ -49,41 +45,18 @@ def runs_per_s(processes: int, runs: int = RUNS_PER_PROCESS) -> float:
         app.deploy(PROJECT)
         app.people.create_user("u")
         record = app.records.create("Bench_Item", {"Title": "x"}).id
-        with tempfile.TemporaryDirectory() as tmp:
-            go = Path(tmp) / "go"
-            cmd = [
-                sys.executable,
-                "-m",
-                "bench.pg_durable",
-                "drive",
-                url,
-                str(runs),
-                record,
-                str(go),
-            ]
-            procs = [
-                subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-                for _ in range(processes)
-            ]
-            for proc in procs:  # every process connected and warmed up
-                assert proc.stdout is not None
-                if proc.stdout.readline().strip() != "ready":
-                    raise RuntimeError("a driving process failed to start")
-            started = time.time()
-            go.touch()
-            reports = []
-            for proc in procs:
-                out, _ = proc.communicate(timeout=600)
-                if proc.returncode != 0:
-                    raise RuntimeError(f"a driving process failed ({proc.returncode})")
-                reports.append(json.loads(out.strip().splitlines()[-1]))
+
+        def command(go: Path) -> list[str]:
+            return [sys.executable, "-m", "bench.pg_durable", "drive", url, str(runs), record,
+                    str(go)]  # fmt: skip
+
+        rate = together(command, processes)
         done = len(app.runs(status="Completed", orchestration="Bench_Run", limit=100_000))
         app.close()
         expected = processes * (runs + WARM_UP)
         if done != expected:
             raise RuntimeError(f"{done} of {expected} runs completed with {processes} processes")
-        elapsed = max(r["ended"] for r in reports) - started
-        return sum(r["runs"] for r in reports) / elapsed
+        return rate
     finally:
         drop_database(admin, url)
 

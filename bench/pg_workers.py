@@ -12,15 +12,13 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from bench.common import PROJECT, connect
+from bench.common import PROJECT, ROOT, connect
 from bench.postgres_peer import PG_URL
 
-ROOT = Path(__file__).resolve().parent.parent
 RUNS = 400
 STEPS_PER_RUN = 5
 
