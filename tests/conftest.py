@@ -58,6 +58,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database, for what only PostgreSQL has."""
+    yield from _postgres_database()
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'stageflow.db'}"
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -33,7 +34,7 @@ def make_engine(url: str) -> Engine:
         return _sqlite_engine(url)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    return create_engine(url, pool_pre_ping=True)
+    return _server_engine(url)
 
 
 def _sqlite_engine(url: str) -> Engine:
@@ -58,6 +59,40 @@ def _sqlite_engine(url: str) -> Engine:
         # in WAL mode they read the last committed state and never wait for a writer.
         reads_only = conn.get_execution_options().get(READ_ONLY, False)
         conn.connection.dbapi_connection.execute("BEGIN" if reads_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+# A pooled connection idle longer than this is pinged before use (the server, a restart or a
+# firewall may have closed it meanwhile). One used more recently is not: SQLAlchemy's
+# pool_pre_ping pings at every checkout, a round trip (and two autocommit switches) per
+# transaction, which cost 10 % of the client and server CPU of a benchmark run (item 4).
+# The price: when the server drops connections used less than a second before (a restart under
+# load), the next transaction of each process fails once; SQLAlchemy then renews the whole pool.
+PING_AFTER_IDLE_S = 1.0
+
+
+def _server_engine(url: str) -> Engine:
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _on_idle(_dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since", 0.0)
+        if time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                # the pool drops this connection and checks out another (SQLAlchemy's
+                # "pessimistic" disconnect handling)
+                raise DisconnectionError(str(exc)) from exc
+            raise
 
     return engine
 
