@@ -15,7 +15,8 @@ column defaults (a statement that would need one is refused when it is compiled)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -78,7 +79,8 @@ class Prepared:
         try:
             cursor.execute(plan.sql, plan.parameters(values))
             found = cursor.fetchall()
-            processors = plan.result_processors(dialect, cursor.description)
+            # description builds its column objects anew on every call (psycopg): read it once
+            processors = plan.results or plan.result_processors(dialect, cursor.description)
         finally:
             cursor.close()
         out = []
@@ -111,7 +113,10 @@ class Prepared:
         plan = self._plan(dialect, tuple(rows[0]), many=True)
         cursor = dbapi.cursor()
         try:
-            cursor.executemany(plan.sql, [plan.parameters(r) for r in rows])
+            if len(rows) == 1:  # psycopg's executemany sets up a pipeline even for one row
+                cursor.execute(plan.sql, plan.parameters(rows[0]))
+            else:
+                cursor.executemany(plan.sql, [plan.parameters(r) for r in rows])
         finally:
             cursor.close()
 
@@ -150,6 +155,19 @@ class Prepared:
             columns=tuple(str(c.key) for c in selected),
             types=tuple(c.type for c in selected),
         )
+
+
+@contextmanager
+def pipelined(session: Session) -> Iterator[None]:
+    """Writes whose results nobody reads, sent to the server together: one round trip for all
+    of them on PostgreSQL (psycopg's pipeline mode), where a failing one raises when the block
+    ends. Other drivers run them one by one, as they come."""
+    dbapi, dialect = _driver(session)  # the transaction (and a pending savepoint) begins first
+    if dialect.driver != "psycopg":
+        yield
+        return
+    with dbapi.pipeline():
+        yield
 
 
 def _driver(session: Session) -> tuple[Any, Dialect]:
