@@ -116,3 +116,13 @@ def _insert_pipelined(session: Session, ids: list[str]) -> None:
     with pipelined(session):
         for record_id in ids:
             _INSERT.execute(session, _record(record_id, {}))
+
+
+def test_a_select_with_two_columns_of_one_name_is_refused(app: App) -> None:
+    both = Prepared(select(t.records.c.id, t.runs.c.id).where(t.records.c.id == bindparam("key")))
+    with (
+        app.rt.session() as session,
+        session.begin(),
+        pytest.raises(ValueError, match="two result columns share a name"),
+    ):
+        both.first(session, {"key": "r"})

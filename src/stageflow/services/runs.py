@@ -13,7 +13,7 @@ from stageflow.engine.events import CancelRun, Event, Reevaluate, ResumeRun, Sta
 from stageflow.engine.state import Run
 from stageflow.errors import InvalidInput, NotFound, Problem, StageflowError
 from stageflow.ids import new_id
-from stageflow.services.driver import drive
+from stageflow.services.driver import drive, load_record
 from stageflow.services.runtime import MAX_NESTED_STARTS, Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
 from stageflow.store import codec, outbox
@@ -45,8 +45,9 @@ def _decode(tx: Tx, row: Mapping[str, Any]) -> Run:
         tx.session, row["definition_id"], row["definition_hash"], row["definition_file"]
     )
     assert isinstance(orchestration, Orchestration)
-    record = records_store.from_joined(row)
-    return codec.decode_run(row, orchestration, None if record is None else record.values())
+    # read after the run's lock is held: see store/runs.py
+    record = load_record(tx, row["record_id"]) if row["record_id"] else None
+    return codec.decode_run(row, orchestration, record)
 
 
 def _check_inputs(o: Orchestration, inputs: Mapping[str, Any]) -> dict[str, Any]:

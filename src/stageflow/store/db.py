@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -89,9 +89,9 @@ def _server_engine(url: str) -> Engine:
             engine.dialect.do_ping(dbapi_conn)
         except engine.dialect.loaded_dbapi.Error as exc:
             if engine.dialect.is_disconnect(exc, dbapi_conn, None):
-                # the pool drops this connection and checks out another (SQLAlchemy's
-                # "pessimistic" disconnect handling)
-                raise DisconnectionError(str(exc)) from exc
+                # the pool drops this connection and every older one (the server probably
+                # restarted) and checks out a new one, as pool_pre_ping does
+                raise InvalidatePoolError(str(exc)) from exc
             raise
 
     return engine

@@ -147,12 +147,15 @@ class Prepared:
         selected = (
             list(self.statement.selected_columns) if isinstance(self.statement, Select) else []
         )
+        columns = [str(c.key) for c in selected]
+        if len(set(columns)) < len(columns):  # a row is a dict: one column would hide another
+            raise ValueError(f"two result columns share a name; label them: {columns}")
         return _Plan(
             sql=str(compiled),
             names=names,
             positional=compiled.positional,
             binds=binds,
-            columns=tuple(str(c.key) for c in selected),
+            columns=tuple(columns),
             types=tuple(c.type for c in selected),
         )
 
@@ -160,10 +163,11 @@ class Prepared:
 @contextmanager
 def pipelined(session: Session) -> Iterator[None]:
     """Writes whose results nobody reads, sent to the server together: one round trip for all
-    of them on PostgreSQL (psycopg's pipeline mode), where a failing one raises when the block
-    ends. Other drivers run them one by one, as they come."""
+    of them on PostgreSQL (psycopg's pipeline mode, libpq 14+). A failing one raises by the
+    end of the block: from a later statement in it or from its end. Other drivers run the
+    statements one by one, as they come."""
     dbapi, dialect = _driver(session)  # the transaction (and a pending savepoint) begins first
-    if dialect.driver != "psycopg":
+    if dialect.driver != "psycopg" or not dialect.loaded_dbapi.Pipeline.is_supported():
         yield
         return
     with dbapi.pipeline():

@@ -43,19 +43,6 @@ class RecordRow:
 
 
 _GET = Prepared(select(t.records).where(t.records.c.id == bindparam("record_id")))
-JOINED = "record__"  # the prefix of a record's columns joined into another table's query
-
-
-def joined_columns() -> list[Any]:
-    """The record's columns, labelled for a query that joins them to another table's row."""
-    return [c.label(f"{JOINED}{c.key}") for c in t.records.c]
-
-
-def from_joined(row: Mapping[str, Any]) -> RecordRow | None:
-    """The record in a row queried with `joined_columns()` (None: no record joined)."""
-    if row[f"{JOINED}id"] is None:
-        return None
-    return RecordRow(**{c.key: row[f"{JOINED}{c.key}"] for c in t.records.c})
 
 
 def get(session: Session, record_id: str) -> RecordRow | None:

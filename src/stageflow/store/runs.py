@@ -13,24 +13,18 @@ from sqlalchemy.orm import Session
 from stageflow.engine.commands import LogEntry
 from stageflow.engine.state import Run, WorkItem
 from stageflow.errors import InvalidInput, NotFound
-from stageflow.store import paging, records
+from stageflow.store import paging
 from stageflow.store import tables as t
 from stageflow.store.codec import encode_state
 from stageflow.store.prepared import Prepared, pipelined
 
 # The hot path's statements: every event runs them (see store/prepared.py).
 _d = t.definitions.c
-# A run's row comes with its definition's cache key and its record (one query, not three).
-_RUN_ROW = (
-    select(
-        t.runs,
-        _d.content_hash.label("definition_hash"),
-        _d.source_file.label("definition_file"),
-        *records.joined_columns(),
-    )
-    .join(t.definitions, _d.id == t.runs.c.definition_id)
-    .outerjoin(t.records, t.records.c.id == t.runs.c.record_id)
-)
+# Not joined: the run's record. On PostgreSQL a locked load that waited for the run's lock
+# re-reads only the run's row, so a record joined in could be older than the run.
+_RUN_ROW = select(
+    t.runs, _d.content_hash.label("definition_hash"), _d.source_file.label("definition_file")
+).join(t.definitions, _d.id == t.runs.c.definition_id)
 _LOAD = Prepared(_RUN_ROW.where(t.runs.c.id == bindparam("run_key")))
 _LOAD_LOCKED = Prepared(_LOAD.statement.with_for_update(of=t.runs))
 _ITEMS_RUN = select(t.work_items.c.run_id).where(t.work_items.c.id == bindparam("item_key"))
@@ -69,8 +63,7 @@ def insert_run(session: Session, run: Run, definition_id: int) -> None:
 
 
 def load_row(session: Session, run_id: str, lock: bool = True) -> dict[str, Any] | None:
-    """The run's row, with its record's (`records.from_joined`); `lock` takes the run's row lock
-    (one writer per run) where the database has them."""
+    """The run's row; `lock` takes its row lock (one writer per run) where the database has them."""
     return (_LOAD_LOCKED if lock else _LOAD).first(session, {"run_key": run_id})
 
 

@@ -1,0 +1,68 @@
+"""One writer per run on PostgreSQL: a use case that waited for a run's row lock works on what
+the previous holder committed, the run's record included."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+import sqlalchemy as sa
+
+import stageflow
+from stageflow.services.runs import load, load_for_item
+from stageflow.services.runtime import transaction
+from stageflow.store import records as records_store
+from tests.conftest import EXAMPLES, seed_people
+
+
+def _wait_until_a_backend_waits_for_a_lock(url: str) -> None:
+    plain = sa.engine.make_url(url).set(drivername="postgresql")
+    with psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True) as conn:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            waiting = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()
+            if waiting and waiting[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the second transaction never waited for the run's lock")
+
+
+def test_a_run_loaded_after_waiting_for_its_lock_has_its_records_committed_values(
+    postgres_url: str,
+) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.deploy(EXAMPLES)
+        seed_people(app)
+        expense = app.records.create("Expense", {"Title": "lunch", "Amount": 12.0}).id
+        run = app.start(
+            "Expense_Approval",
+            {"recordId": expense, "approver": "alice", "amount": 1},
+            record=expense,
+        )
+        item_id = run.work_items[0].id
+        seen: dict[str, object] = {}
+
+        def second_writer() -> None:  # e.g. another person completing a work item of the run
+            with transaction(app.rt) as tx:
+                later = load_for_item(tx, item_id)
+                assert later.record is not None
+                seen["Title"] = later.record["Title"]
+
+        with transaction(app.rt) as tx:
+            load(tx, run.id)  # holds the run's lock, then changes its record
+            records_store.update_record(
+                tx.session, expense, "dinner", {"Title": "dinner", "Amount": 40.0}, tx.now, "bob"
+            )
+            waiter = threading.Thread(target=second_writer)
+            waiter.start()
+            _wait_until_a_backend_waits_for_a_lock(postgres_url)
+        waiter.join(10)
+
+        assert seen == {"Title": "dinner"}
+    finally:
+        app.close()
