@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import statistics
 import subprocess
 import tempfile
@@ -100,6 +101,10 @@ class CommitCounter:
         self.commits = self.writes = self.rollbacks = 0
 
 
+READY_WITHIN_S = 300  # a driving process that is not ready by then is taken as stuck
+DONE_WITHIN_S = 600
+
+
 def together(command: Callable[[Path], list[str]], processes: int) -> float:
     """Items per second of `processes` copies of a driving process started together.
 
@@ -107,22 +112,23 @@ def together(command: Callable[[Path], list[str]], processes: int) -> float:
     `ready`, waits until the file `go` exists, does its work, and prints as its last line
     `{"ended": time.time(), "items": N}`. The figure is every process's items divided by the
     time from the common start until the last one ends (see `wait_for_go`)."""
+    procs: list[subprocess.Popen[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         go = Path(tmp) / "go"
-        procs = [
-            subprocess.Popen(command(go), cwd=ROOT, stdout=subprocess.PIPE, text=True)
-            for _ in range(processes)
-        ]
         try:
+            for _ in range(processes):
+                procs.append(
+                    subprocess.Popen(command(go), cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                )
+            deadline = time.monotonic() + READY_WITHIN_S
             for proc in procs:  # every process connected and warmed up
-                assert proc.stdout is not None
-                if proc.stdout.readline().strip() != "ready":
+                if _first_line(proc, deadline) != "ready":
                     raise RuntimeError(f"a driving process failed to start: {command(go)}")
             started = time.time()
             go.touch()
             reports = []
             for proc in procs:
-                out, _ = proc.communicate(timeout=600)
+                out, _ = proc.communicate(timeout=DONE_WITHIN_S)
                 if proc.returncode != 0:
                     raise RuntimeError(f"a driving process failed ({proc.returncode})")
                 reports.append(json.loads(out.strip().splitlines()[-1]))
@@ -134,8 +140,20 @@ def together(command: Callable[[Path], list[str]], processes: int) -> float:
     return sum(r["items"] for r in reports) / (max(r["ended"] for r in reports) - started)
 
 
+def _first_line(proc: subprocess.Popen[str], deadline: float) -> str:
+    """The process's first line of output, or "" if it ends or the deadline passes first."""
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+    return proc.stdout.readline().strip() if ready else ""
+
+
 def wait_for_go(go: Path) -> None:
-    """A driving process of `together`: report ready, then wait for the common start."""
+    """A driving process of `together`: report ready, then wait for the common start. Gives up
+    (exits) if the process that started it is gone or no start comes in time."""
     print("ready", flush=True)
+    parent = os.getppid()
+    deadline = time.monotonic() + DONE_WITHIN_S
     while not go.exists():
+        if os.getppid() != parent or time.monotonic() > deadline:
+            raise SystemExit("no common start came: giving up")
         time.sleep(0.001)
