@@ -102,8 +102,8 @@ def test_pipelined_writes_land_together_and_a_failing_one_fails_the_block(app: A
         assert _GET.first(session, {"key": "a"}) == {**_record("a", {}), "name": "renamed"}
     with app.rt.session() as session:
         transaction = session.begin()
-        # the duplicate raises by the end of the block at the latest (on PostgreSQL: at its end),
-        # as the driver's own error: the hot path does not wrap them (see store/prepared.py)
+        # the duplicate raises by the end of the block at the latest (on PostgreSQL, maybe from
+        # a later statement in it), as the driver's own error: the hot path does not wrap them
         with pytest.raises(app.rt.engine.dialect.loaded_dbapi.IntegrityError):
             _insert_pipelined(session, ["d", "a", "e"])
         transaction.rollback()
