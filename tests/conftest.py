@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -61,6 +63,23 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def postgres_url() -> Iterator[str]:
     """A new, empty PostgreSQL database, for what only PostgreSQL has."""
     yield from _postgres_database()
+
+
+def wait_until_a_backend_waits_for_a_lock(url: str) -> None:
+    """Return once some transaction on this PostgreSQL database waits for a lock (so that a
+    test can let the holder commit while the other waits)."""
+    plain = sa.engine.make_url(url).set(drivername="postgresql")
+    with psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True) as conn:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            waiting = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ).fetchone()
+            if waiting and waiting[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("no transaction waited for a lock")
 
 
 @pytest.fixture

@@ -4,31 +4,12 @@ the previous holder committed, the run's record included."""
 from __future__ import annotations
 
 import threading
-import time
-
-import psycopg
-import sqlalchemy as sa
 
 import stageflow
 from stageflow.services.runs import load, load_for_item
 from stageflow.services.runtime import transaction
 from stageflow.store import records as records_store
-from tests.conftest import EXAMPLES, seed_people
-
-
-def _wait_until_a_backend_waits_for_a_lock(url: str) -> None:
-    plain = sa.engine.make_url(url).set(drivername="postgresql")
-    with psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True) as conn:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            waiting = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ).fetchone()
-            if waiting and waiting[0]:
-                return
-            time.sleep(0.01)
-    raise AssertionError("the second transaction never waited for the run's lock")
+from tests.conftest import EXAMPLES, seed_people, wait_until_a_backend_waits_for_a_lock
 
 
 def test_a_run_loaded_after_waiting_for_its_lock_has_its_records_committed_values(
@@ -60,7 +41,7 @@ def test_a_run_loaded_after_waiting_for_its_lock_has_its_records_committed_value
             )
             waiter = threading.Thread(target=second_writer)
             waiter.start()
-            _wait_until_a_backend_waits_for_a_lock(postgres_url)
+            wait_until_a_backend_waits_for_a_lock(postgres_url)
         waiter.join(10)
 
         assert seen == {"Title": "dinner"}

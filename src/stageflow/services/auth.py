@@ -62,6 +62,7 @@ def lock_time(failures: int) -> timedelta | None:
 def authenticate(rt: Runtime, username: str, password: str) -> User:
     """The user, when the password is right; refuses while the account is locked."""
     with transaction(rt) as tx:
+        store.lock_user(tx.session, username)  # parallel attempts count one after another
         count, locked_until = store.failures(tx.session, username)
         if locked_until is not None and locked_until > tx.now:
             raise NotAuthenticated(

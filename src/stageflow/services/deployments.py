@@ -102,6 +102,7 @@ def _deploy_one(
 ) -> Deployed:
     kind = KIND_OF[type(d)].value
     digest = content_hash(text)
+    store.lock_versions(session, kind, d.name)  # a deploy or an activation at a time
     last = store.latest(session, kind, d.name)
     if last is not None and last.content_hash == digest:
         if activate and not last.active:
@@ -112,7 +113,7 @@ def _deploy_one(
 
 
 def _remember_modules(session: Session, project: Project) -> None:
-    projects: list[dict[str, Any]] = store.get_setting(session, "projects") or []
+    projects: list[dict[str, Any]] = store.get_setting(session, "projects", lock=True) or []
     entry = {"root": str(project.root), "modules": list(project.modules)}
     projects = [p for p in projects if p["root"] != entry["root"]] + [entry]
     store.put_setting(session, "projects", projects)
@@ -128,6 +129,7 @@ def versions(
 def set_active(rt: Runtime, kind: str, name: str, version: int | None) -> None:
     """Activate `version` of a definition, or deactivate it when `version` is None."""
     with transaction(rt) as tx:
+        store.lock_versions(tx.session, kind, name)  # sees a deploy that committed meanwhile
         if version is None:
             store.deactivate(tx.session, kind, name)
         elif not store.activate(tx.session, kind, name, version):

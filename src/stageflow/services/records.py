@@ -93,7 +93,7 @@ def create_in(tx: Tx, obj: str, values: Mapping[str, Any], by: str) -> RecordRow
 
 
 def update_in(tx: Tx, record_id: str, values: Mapping[str, Any], by: str) -> RecordRow:
-    row = store.get(tx.session, record_id)
+    row = store.get(tx.session, record_id, lock=True)  # the fields merged below stay current
     if row is None:
         raise NotFound(f"no record {record_id}")
     check_values(object_def(tx.session, row.object), row.object, values, creating=False)
@@ -149,7 +149,7 @@ def record_changed_in(
 
     `prior` None means the record was created (unless stageflow mirrors it already).
     """
-    existing = store.get(tx.session, record_id)
+    existing = store.get(tx.session, record_id, lock=True)  # the fields merged below stay current
     schema = object_def(tx.session, obj)
     if schema is not None:
         check_values(schema, obj, values, creating=existing is None and prior is None)

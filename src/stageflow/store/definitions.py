@@ -106,6 +106,13 @@ def all_active(session: Session, kind: str | None = None) -> list[DeployedVersio
     return [DeployedVersion(**r._mapping) for r in session.execute(stmt)]
 
 
+def lock_versions(session: Session, kind: str, name: str) -> None:
+    """Take the row locks of every version of a definition: the reads and changes that follow
+    (which version is latest, which is active) then see what others committed before."""
+    c = t.definitions.c
+    session.execute(select(c.id).where(c.kind == kind, c.name == name).with_for_update())
+
+
 def latest(session: Session, kind: str, name: str) -> DeployedVersion | None:
     found = versions(session, kind, name)
     return found[-1] if found else None
@@ -160,8 +167,11 @@ def activate(session: Session, kind: str, name: str, version: int) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def get_setting(session: Session, key: str) -> Any:
-    row = session.execute(select(t.settings.c.value).where(t.settings.c.key == key)).first()
+def get_setting(session: Session, key: str, lock: bool = False) -> Any:
+    """A setting's value; `lock` holds its row until the transaction ends, for a change that
+    builds on the value read."""
+    stmt = select(t.settings.c.value).where(t.settings.c.key == key)
+    row = session.execute(stmt.with_for_update() if lock else stmt).first()
     return None if row is None else row[0]
 
 

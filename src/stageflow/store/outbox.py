@@ -140,12 +140,17 @@ def retry_later(session: Session, message_id: int, at: datetime, error: str) -> 
 
 
 def renew(session: Session, worker: str, until: datetime) -> int:
-    """Extend the leases of every message `worker` holds (its heartbeat)."""
+    """Extend the leases of the messages `worker` holds (its heartbeat). A message whose row
+    one of the worker's loops has locked to carry it out is skipped, not waited for: nobody
+    else can claim it while the lock lasts, and the heartbeat must not stall behind a flow."""
     c = t.outbox.c
-    result = session.execute(
-        update(t.outbox)
+    held = (
+        select(c.id)
         .where(c.status == CLAIMED, c.claimed_by == worker)
-        .values(lease_until=until)
+        .with_for_update(skip_locked=True)
+    )
+    result = session.execute(
+        update(t.outbox).where(c.id.in_(held.scalar_subquery())).values(lease_until=until)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

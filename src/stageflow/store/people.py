@@ -58,6 +58,15 @@ def user(session: Session, username: str) -> User | None:
     return None if row is None else User(**row)
 
 
+def lock_user(session: Session, username: str) -> None:
+    """Take the user's row lock (FOR NO KEY UPDATE) until the transaction ends: one login
+    attempt at a time counts its failures (no lock for a name that is no user)."""
+    c = t.users.c
+    session.execute(
+        select(c.username).where(c.username == username).with_for_update(key_share=True)
+    )
+
+
 def users(session: Session) -> list[User]:
     rows = session.execute(select(*_USER_COLUMNS).order_by(t.users.c.username))
     return [User(**r._mapping) for r in rows]

@@ -43,10 +43,14 @@ class RecordRow:
 
 
 _GET = Prepared(select(t.records).where(t.records.c.id == bindparam("record_id")))
+# FOR NO KEY UPDATE: the lock an UPDATE of the row takes anyway, taken before the read
+_GET_LOCKED = Prepared(_GET.statement.with_for_update(key_share=True))
 
 
-def get(session: Session, record_id: str) -> RecordRow | None:
-    row = _GET.first(session, {"record_id": record_id})
+def get(session: Session, record_id: str, lock: bool = False) -> RecordRow | None:
+    """The record; `lock` takes its row lock first, for a read that its update will build on
+    (on PostgreSQL another transaction could otherwise change it between the two)."""
+    row = (_GET_LOCKED if lock else _GET).first(session, {"record_id": record_id})
     return None if row is None else RecordRow(**row)
 
 

@@ -1,0 +1,155 @@
+"""Writers at the same moment on PostgreSQL (READ COMMITTED, several processes): a change that
+builds on what it read takes the row's lock before reading, so what another transaction
+committed meanwhile is neither lost nor counted twice. Each test holds one transaction open
+while a second one waits for its lock, then lets the first commit."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import stageflow
+from stageflow.definitions.project import find
+from stageflow.services import auth, deployments, workers
+from stageflow.services import records as records_service
+from stageflow.services.runtime import Tx, transaction
+from stageflow.store import definitions as defs_store
+from stageflow.store import outbox
+from stageflow.store import people as people_store
+from tests.conftest import EXAMPLES, wait_until_a_backend_waits_for_a_lock
+
+SERVICES = Path(__file__).parent
+
+
+def _while_held(
+    app: stageflow.App, url: str, first: Callable[[Tx], None], second: Callable[[], object]
+) -> None:
+    """Run `first` in a transaction; while it is open, `second` in a thread, until it waits
+    for a lock; then commit the first and let the second finish. The second must not fail."""
+    errors: list[BaseException] = []
+
+    def run_second() -> None:
+        try:
+            second()
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    with transaction(app.rt) as tx:
+        first(tx)
+        waiter = threading.Thread(target=run_second)
+        waiter.start()
+        wait_until_a_backend_waits_for_a_lock(url)
+    waiter.join(30)
+    assert not waiter.is_alive()
+    assert errors == []
+
+
+def test_two_updates_of_one_record_keep_both_changes(postgres_url: str) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.deploy(EXAMPLES)
+        expense = app.records.create(
+            "Expense", {"Title": "lunch", "Amount": 12.0, "Status": "Submitted"}
+        ).id
+        _while_held(
+            app,
+            postgres_url,  # a screen flow sets Status while someone edits Amount
+            lambda tx: records_service.update_in(tx, expense, {"Status": "Approved"}, "alice"),
+            lambda: app.records.update(expense, {"Amount": 99.0}),
+        )
+        fields = app.records.get(expense).fields
+        assert (fields["Status"], fields["Amount"]) == ("Approved", 99.0)
+    finally:
+        app.close()
+
+
+def test_parallel_wrong_passwords_are_each_counted(postgres_url: str) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.people.create_user("bob")
+        auth.set_password(app.rt, "bob", "correct horse")
+        start = threading.Barrier(4)
+        outcomes: list[str] = []
+
+        def guess() -> None:
+            start.wait()
+            try:
+                auth.authenticate(app.rt, "bob", "wrong guess")
+                outcomes.append("let in")
+            except auth.NotAuthenticated:
+                outcomes.append("refused")
+            except Exception as exc:  # an error instead of a refusal is a failure too
+                outcomes.append(type(exc).__name__)
+
+        guesses = [threading.Thread(target=guess) for _ in range(4)]
+        for g in guesses:
+            g.start()
+        for g in guesses:
+            g.join(30)
+        with transaction(app.rt) as tx:
+            counted, _locked_until = people_store.failures(tx.session, "bob")
+        assert (outcomes, counted) == (["refused"] * 4, 4)
+    finally:
+        app.close()
+
+
+def _deploy_version_2_of_doc(tx: Tx) -> None:
+    text = "stageflow: 1\nkind: object\nname: Doc\nfields: []\n"
+    defs_store.add_version(tx.session, "object", "Doc", "x" * 64, "doc2.yaml", text, tx.now,
+                           "bob", True)  # fmt: skip
+
+
+def test_activating_a_version_while_a_deploy_commits_leaves_one_active(
+    postgres_url: str,
+) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.deploy(SERVICES / "trigger_project")
+        _while_held(
+            app,
+            postgres_url,  # a deploy of version 2 of Doc, while an admin activates version 1
+            _deploy_version_2_of_doc,
+            lambda: deployments.set_active(app.rt, "object", "Doc", 1),
+        )
+        assert [v.version for v in app.versions("object", "Doc") if v.active] == [1]
+    finally:
+        app.close()
+
+
+def test_two_projects_deployed_at_once_both_keep_their_flow_modules(postgres_url: str) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.deploy(EXAMPLES)
+        crash = find(SERVICES / "crash_project")
+        _while_held(
+            app,
+            postgres_url,  # the end of a deploy of crash_project, while trigger_project deploys
+            lambda tx: deployments._remember_modules(tx.session, crash),
+            lambda: app.deploy(SERVICES / "trigger_project"),
+        )
+        with transaction(app.rt) as tx:
+            roots = {Path(p["root"]).name for p in defs_store.get_setting(tx.session, "projects")}
+        assert roots == {"examples", "crash_project", "trigger_project"}
+    finally:
+        app.close()
+
+
+def test_a_workers_heartbeat_does_not_wait_for_its_own_running_flow(postgres_url: str) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.deploy(SERVICES / "trigger_project")
+        app.records.create("Doc", {"Status": "Draft"})  # queues the triggered run's start
+        workers.register(app.rt, "w1", "host", 1, 2)
+        with transaction(app.rt) as tx:
+            message = outbox.claim(tx.session, "w1", tx.now, timedelta(seconds=30))
+        assert message is not None
+        with transaction(app.rt) as tx:  # a loop of w1 carrying the message out, mid-flow
+            assert outbox.lock_claimed(tx.session, message.id, "w1")
+            beat = threading.Thread(target=workers.beat, args=(app.rt, "w1", timedelta(30)))
+            beat.start()
+            beat.join(5)
+            assert not beat.is_alive(), "the heartbeat waited for the flow"
+    finally:
+        app.close()
