@@ -12,7 +12,7 @@ from pathlib import Path
 
 import stageflow
 from stageflow.definitions.project import find
-from stageflow.services import auth, deployments, workers
+from stageflow.services import auth, deployments, outbox_work, workers
 from stageflow.services import records as records_service
 from stageflow.services.runtime import Tx, transaction
 from stageflow.store import definitions as defs_store
@@ -151,5 +151,50 @@ def test_a_workers_heartbeat_does_not_wait_for_its_own_running_flow(postgres_url
             beat.start()
             beat.join(5)
             assert not beat.is_alive(), "the heartbeat waited for the flow"
+    finally:
+        app.close()
+
+
+def _carry_out_everything(app: stageflow.App) -> None:
+    while outbox_work.process_next(app.rt, "w1"):
+        pass
+
+
+def test_a_triggered_run_started_while_its_record_changes_sees_the_change(
+    postgres_url: str,
+) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.deploy(SERVICES / "trigger_project")
+        doc = app.records.create("Doc", {"Status": "Draft"}).id  # queues D_Approval's start
+        with transaction(app.rt) as tx:  # someone approves the doc, while a worker starts the
+            records_service.update_in(tx, doc, {"Status": "Approved"}, "alice")  # run
+            starter = threading.Thread(target=outbox_work.process_next, args=(app.rt, "w1"))
+            starter.start()
+            starter.join(1)  # it reads Status=Draft and waits for the approval to commit
+        starter.join(10)
+        _carry_out_everything(app)
+        [run] = app.runs(orchestration="D_Approval")
+        assert run.status == "Completed"  # not waiting for an approval that happened
+    finally:
+        app.close()
+
+
+def test_a_run_resumed_while_its_record_changes_sees_the_change(postgres_url: str) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.deploy(SERVICES / "trigger_project")
+        doc = app.records.create("Doc", {"Status": "Draft"}).id
+        _carry_out_everything(app)
+        [run] = app.runs(orchestration="D_Approval")
+        app.suspend(run.id)
+        _while_held(
+            app,
+            postgres_url,  # the approval, while a supervisor resumes the run
+            lambda tx: records_service.update_in(tx, doc, {"Status": "Approved"}, "alice"),
+            lambda: app.resume(run.id),
+        )
+        _carry_out_everything(app)
+        assert app.run(run.id).status == "Completed"
     finally:
         app.close()

@@ -8,8 +8,9 @@ from dataclasses import replace
 
 from stageflow.engine import apply
 from stageflow.engine.commands import Evaluate, LogEntry, RunFlow
-from stageflow.engine.events import Event
+from stageflow.engine.events import Event, Reevaluate
 from stageflow.engine.state import Run
+from stageflow.engine.statuses import RunStatus
 from stageflow.services import flow_exec, notifications
 from stageflow.services.runtime import Tx
 from stageflow.store import outbox
@@ -25,8 +26,23 @@ def drive(tx: Tx, run: Run, events: list[Event], *, new_definition_id: int | Non
     A run not yet stored passes the id of its definition version in `new_definition_id`.
     """
     before = None if new_definition_id is not None else run
-    pending: deque[Event] = deque(events)
     log: list[LogEntry] = []
+    run = _apply(tx, run, deque(events), log)
+    if run.status is RunStatus.IN_PROGRESS and run.record_id is not None:
+        # another transaction changed the record since the run read it: re-check now, as the
+        # re-evaluation that change queued for the record's runs might not include this one
+        fresh = records_store.held_if_changed(tx.session, run.record_id, run.record)
+        if fresh is not None:
+            reason = f"its record {run.record_id} changed"
+            run = _apply(tx, replace(run, record=fresh), deque([Reevaluate(reason=reason)]), log)
+    notifications.work_item_emails(tx, before, run)
+    runs_store.save(tx.session, before, run, log, new_definition_id)
+    tx.logged.setdefault(run.id, []).extend(log)
+    return run
+
+
+def _apply(tx: Tx, run: Run, pending: deque[Event], log: list[LogEntry]) -> Run:
+    """Apply the pending events and the events their commands cause, in order."""
     while pending:
         event = pending.popleft()
         if run.record_id is not None and run.record_id in tx.changed_records:
@@ -44,9 +60,6 @@ def drive(tx: Tx, run: Run, events: list[Event], *, new_definition_id: int | Non
                     )
                 case Evaluate():
                     pending.append(flow_exec.evaluate(tx, run, command))
-    notifications.work_item_emails(tx, before, run)
-    runs_store.save(tx.session, before, run, log, new_definition_id)
-    tx.logged.setdefault(run.id, []).extend(log)
     return run
 
 

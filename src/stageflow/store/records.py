@@ -45,6 +45,7 @@ class RecordRow:
 _GET = Prepared(select(t.records).where(t.records.c.id == bindparam("record_id")))
 # FOR NO KEY UPDATE: the lock an UPDATE of the row takes anyway, taken before the read
 _GET_LOCKED = Prepared(_GET.statement.with_for_update(key_share=True))
+_GET_HELD = Prepared(_GET.statement.with_for_update(read=True))  # FOR SHARE
 
 
 def get(session: Session, record_id: str, lock: bool = False) -> RecordRow | None:
@@ -52,6 +53,25 @@ def get(session: Session, record_id: str, lock: bool = False) -> RecordRow | Non
     (on PostgreSQL another transaction could otherwise change it between the two)."""
     row = (_GET_LOCKED if lock else _GET).first(session, {"record_id": record_id})
     return None if row is None else RecordRow(**row)
+
+
+def held_if_changed(
+    session: Session, record_id: str, seen: Mapping[str, Any] | None
+) -> dict[str, Any] | None:
+    """The record's values if they are no longer `seen` (what a run decided on), holding the
+    record against updates until this transaction ends (FOR SHARE); None if they are.
+
+    Where writers run at the same time (PostgreSQL) a record update may commit between a
+    run's reading its record and its commit, and list the record's runs before the run is
+    committed: the run would never hear of it. Holding the record orders the two. Where
+    writers take turns (SQLite) neither can happen: None, without a query."""
+    if session.get_bind().dialect.name == "sqlite":
+        return None
+    row = _GET_HELD.first(session, {"record_id": record_id})
+    if row is None:
+        return None
+    values = RecordRow(**row).values()
+    return None if values == seen else values
 
 
 def insert_record(
