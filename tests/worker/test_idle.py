@@ -1,0 +1,51 @@
+"""An idle worker on PostgreSQL does not poll hard for a message it cannot claim."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import stageflow
+from stageflow.services.runtime import transaction
+from stageflow.store import outbox
+from stageflow.worker import loop
+from stageflow.worker.loop import Worker
+
+TRIGGERS = Path(__file__).parent.parent / "services" / "trigger_project"
+
+
+def test_an_idle_worker_backs_off_from_a_due_message_it_cannot_claim(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.deploy(TRIGGERS)
+        app.records.create("Doc", {"Status": "Draft"})  # a message for the workers
+        with transaction(app.rt) as tx:  # another worker claimed it; its lease runs out at once
+            message = outbox.claim(tx.session, "w1", tx.now, timedelta(milliseconds=1))
+        assert message is not None
+        looks: list[float] = []
+
+        def counted(*args: Any, **kwargs: Any) -> bool:
+            looks.append(time.monotonic())
+            return False  # nothing claimable, as the claim would find
+
+        monkeypatch.setattr(loop, "process_next", counted)
+        stop = threading.Event()
+        worker = Worker(app.rt, idle_wait=60)
+        with transaction(app.rt) as tx:  # ...and is still carrying it out: its row is locked
+            assert outbox.lock_claimed(tx.session, message.id, "w1")
+            thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+            thread.start()
+            time.sleep(2.0)
+            stop.set()
+            thread.join(10)
+        # the due row is looked at after 50, 100, 200, 400, 800 ms...: not 20 times a second
+        assert 3 <= len(looks) <= 8
+    finally:
+        app.close()
