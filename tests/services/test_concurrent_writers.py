@@ -198,3 +198,23 @@ def test_a_run_resumed_while_its_record_changes_sees_the_change(postgres_url: st
         assert app.run(run.id).status == "Completed"
     finally:
         app.close()
+
+
+def test_one_host_record_mirrored_twice_at_once_is_created_then_updated(
+    postgres_url: str,
+) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.deploy(EXAMPLES)
+        _while_held(
+            app,
+            postgres_url,  # the host sends "created" twice, from two of its processes
+            lambda tx: records_service.record_changed_in(
+                tx, "Expense", "exp-1", {"Title": "lunch", "Amount": 12.0}, None, "host"
+            ),
+            lambda: app.record_changed("Expense", "exp-1", {"Title": "lunch", "Amount": 14.0}),
+        )
+        row = app.records.get("exp-1")
+        assert (row.fields["Amount"], row.version) == (14.0, 2)  # created, then updated
+    finally:
+        app.close()

@@ -154,14 +154,17 @@ def record_changed_in(
     if schema is not None:
         check_values(schema, obj, values, creating=existing is None and prior is None)
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
+    if existing is None:
+        name = str(values.get("Name") or _name(obj, record_id, fields))
+        owner = values.get("Owner")
+        if not store.insert_record(
+            tx.session, record_id, obj, name, owner, fields, tx.now, by, if_absent=True
+        ):  # another transaction mirrored it first, at the same moment: this is an update
+            existing = store.get(tx.session, record_id, lock=True)
+            assert existing is not None
     if existing is not None:
         fields = {**existing.fields, **fields}
-    name = str(values.get("Name") or _name(obj, record_id, fields))
-    if existing is None:
-        store.insert_record(
-            tx.session, record_id, obj, name, values.get("Owner"), fields, tx.now, by
-        )
-    else:
+        name = str(values.get("Name") or _name(obj, record_id, fields))
         store.update_record(tx.session, record_id, name, fields, tx.now, by)
         tx.changed_records.add(record_id)
         if prior is None:

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from stageflow.store import tables as t
@@ -83,21 +85,22 @@ def insert_record(
     fields: Mapping[str, Any],
     now: datetime,
     by: str,
-) -> None:
-    session.execute(
-        insert(t.records).values(
-            id=record_id,
-            object=obj,
-            name=name,
-            owner=owner,
-            fields=dict(fields),
-            version=1,
-            created_at=now,
-            created_by=by,
-            modified_at=now,
-            modified_by=by,
-        )
-    )
+    if_absent: bool = False,
+) -> bool:
+    """Insert the record; with `if_absent`, do nothing when a record of that id exists (or
+    another transaction inserts one first, at the same moment). True if it was inserted."""
+    values = {
+        "id": record_id, "object": obj, "name": name, "owner": owner, "fields": dict(fields),
+        "version": 1, "created_at": now, "created_by": by, "modified_at": now, "modified_by": by,
+    }  # fmt: skip
+    if not if_absent:
+        session.execute(insert(t.records).values(**values))
+        return True
+    dialect = session.get_bind().dialect.name
+    upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(t.records)
+    stmt = upsert.values(**values).on_conflict_do_nothing(index_elements=["id"])
+    # RETURNING, not rowcount: SQLAlchemy reports -1 rows for it on psycopg
+    return session.execute(stmt.returning(t.records.c.id)).first() is not None
 
 
 def update_record(
