@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, insert, inspect, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from stageflow.store import schema
 from stageflow.store.db import make_engine
-from stageflow.store.tables import metadata
+from stageflow.store.tables import definitions, metadata
+
+AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_alembic_head_matches_the_metadata(db_url: str) -> None:
@@ -45,5 +52,46 @@ def test_upgrade_twice_changes_nothing(sqlite_url: str) -> None:
         schema.upgrade(engine)
         schema.ensure_current(engine)
         assert schema.current(engine) == schema.head()
+    finally:
+        engine.dispose()
+
+
+def _version(conn: Connection, version: int, active: bool) -> None:
+    conn.execute(
+        insert(definitions).values(
+            kind="object", name="Doc", version=version, active=active, content_hash="h" * 64,
+            source_file="doc.yaml", source_text="", deployed_at=AT, deployed_by="admin",
+        )
+    )  # fmt: skip
+
+
+def test_a_second_active_version_of_a_definition_is_refused(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        schema.upgrade(engine)
+        with engine.begin() as conn:
+            _version(conn, 1, active=True)
+            _version(conn, 2, active=False)
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(update(definitions).values(active=True))
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_keeps_the_latest_of_two_active_versions(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        config = schema.alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as conn:  # a database from before the index, with the race's mark
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+            _version(conn, 1, active=True)
+            _version(conn, 2, active=True)
+        schema.upgrade(engine)
+        with engine.connect() as conn:
+            active = conn.execute(
+                select(definitions.c.version).where(definitions.c.active)
+            ).scalars()
+            assert list(active) == [2]
     finally:
         engine.dispose()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -67,6 +68,15 @@ definitions = Table(
     Column("deployed_at", UTCDateTime, nullable=False),
     Column("deployed_by", String(150), nullable=False),
     UniqueConstraint("kind", "name", "version"),
+    # at most one active version of a definition, whatever the code around it does
+    Index(
+        "uq_definitions_one_active",
+        "kind",
+        "name",
+        unique=True,
+        sqlite_where=text("active"),
+        postgresql_where=text("active"),
+    ),
 )
 
 settings = Table(
