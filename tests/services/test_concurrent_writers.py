@@ -10,10 +10,14 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 import stageflow
 from stageflow.definitions.project import find
-from stageflow.services import auth, deployments, outbox_work, workers
+from stageflow.engine.events import Reevaluate
+from stageflow.services import auth, deployments, driver, outbox_work, workers
 from stageflow.services import records as records_service
+from stageflow.services.runs import load
 from stageflow.services.runtime import Tx, transaction
 from stageflow.store import definitions as defs_store
 from stageflow.store import outbox
@@ -161,8 +165,9 @@ def _carry_out_everything(app: stageflow.App) -> None:
 
 
 def test_a_triggered_run_started_while_its_record_changes_sees_the_change(
-    postgres_url: str,
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(driver, "RECHECK_AFTER", timedelta(0))
     app = stageflow.connect(postgres_url, embedded_worker=False)
     try:
         app.deploy(SERVICES / "trigger_project")
@@ -171,8 +176,8 @@ def test_a_triggered_run_started_while_its_record_changes_sees_the_change(
             records_service.update_in(tx, doc, {"Status": "Approved"}, "alice")  # run
             starter = threading.Thread(target=outbox_work.process_next, args=(app.rt, "w1"))
             starter.start()
-            starter.join(1)  # it reads Status=Draft and waits for the approval to commit
-        starter.join(10)
+            starter.join(10)  # it read Status=Draft; it does not wait for the approval
+            assert not starter.is_alive()
         _carry_out_everything(app)
         [run] = app.runs(orchestration="D_Approval")
         assert run.status == "Completed"  # not waiting for an approval that happened
@@ -180,7 +185,10 @@ def test_a_triggered_run_started_while_its_record_changes_sees_the_change(
         app.close()
 
 
-def test_a_run_resumed_while_its_record_changes_sees_the_change(postgres_url: str) -> None:
+def test_a_run_resumed_while_its_record_changes_sees_the_change(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(driver, "RECHECK_AFTER", timedelta(0))
     app = stageflow.connect(postgres_url, embedded_worker=False)
     try:
         app.deploy(SERVICES / "trigger_project")
@@ -188,14 +196,46 @@ def test_a_run_resumed_while_its_record_changes_sees_the_change(postgres_url: st
         _carry_out_everything(app)
         [run] = app.runs(orchestration="D_Approval")
         app.suspend(run.id)
-        _while_held(
-            app,
-            postgres_url,  # the approval, while a supervisor resumes the run
-            lambda tx: records_service.update_in(tx, doc, {"Status": "Approved"}, "alice"),
-            lambda: app.resume(run.id),
-        )
+        with transaction(app.rt) as tx:  # the approval, while a supervisor resumes the run
+            records_service.update_in(tx, doc, {"Status": "Approved"}, "alice")
+            resumer = threading.Thread(target=app.resume, args=(run.id,))
+            resumer.start()
+            resumer.join(10)  # it reads Status=Draft; it does not wait for the approval
+            assert not resumer.is_alive()
         _carry_out_everything(app)
         assert app.run(run.id).status == "Completed"
+    finally:
+        app.close()
+
+
+def test_two_runs_writing_each_others_records_do_not_deadlock(postgres_url: str) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.deploy(SERVICES / "trigger_project")
+        x, y = (app.records.create("Doc", {"Status": "Draft"}).id for _ in range(2))
+        _carry_out_everything(app)
+        run_of = {r.record_id: r.id for r in app.runs(orchestration="D_Approval")}
+        both_wrote = threading.Barrier(2, timeout=10)
+        errors: list[BaseException] = []
+
+        def complete_writing(record: str, other: str) -> None:  # as a screen flow would
+            try:
+                with transaction(app.rt) as tx:
+                    run = load(tx, run_of[record])
+                    records_service.update_in(tx, other, {"Status": "Draft"}, "alice")
+                    both_wrote.wait()
+                    driver.drive(tx, run, [Reevaluate(reason="a person's step")])
+            except BaseException as exc:
+                errors.append(exc)
+
+        writers = [
+            threading.Thread(target=complete_writing, args=pair) for pair in ((x, y), (y, x))
+        ]
+        for w in writers:
+            w.start()
+        for w in writers:
+            w.join(30)
+        assert errors == []
     finally:
         app.close()
 

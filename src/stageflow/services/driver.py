@@ -5,19 +5,21 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import replace
+from datetime import timedelta
 
 from stageflow.engine import apply
 from stageflow.engine.commands import Evaluate, LogEntry, RunFlow
 from stageflow.engine.events import Event, Reevaluate
 from stageflow.engine.state import Run
 from stageflow.engine.statuses import RunStatus
-from stageflow.services import flow_exec, notifications
+from stageflow.services import flow_exec, notifications, triggers
 from stageflow.services.runtime import Tx
 from stageflow.store import outbox
 from stageflow.store import records as records_store
 from stageflow.store import runs as runs_store
 
 RUN_FLOW = "run_flow"
+RECHECK_AFTER = timedelta(seconds=1)  # a record update in flight is usually done by then
 
 
 def drive(tx: Tx, run: Run, events: list[Event], *, new_definition_id: int | None = None) -> Run:
@@ -29,15 +31,29 @@ def drive(tx: Tx, run: Run, events: list[Event], *, new_definition_id: int | Non
     log: list[LogEntry] = []
     run = _apply(tx, run, deque(events), log)
     if run.status is RunStatus.IN_PROGRESS and run.record_id is not None:
-        # another transaction changed the record since the run read it: re-check now, as the
-        # re-evaluation that change queued for the record's runs might not include this one
-        fresh = records_store.held_if_changed(tx.session, run.record_id, run.record)
-        if fresh is not None:
-            reason = f"its record {run.record_id} changed"
-            run = _apply(tx, replace(run, record=fresh), deque([Reevaluate(reason=reason)]), log)
+        run = _recheck_record(tx, run, log)
     notifications.work_item_emails(tx, before, run)
     runs_store.save(tx.session, before, run, log, new_definition_id)
     tx.logged.setdefault(run.id, []).extend(log)
+    return run
+
+
+def _recheck_record(tx: Tx, run: Run, log: list[LogEntry]) -> Run:
+    """Another transaction may have changed the run's record since the run read it, and the
+    re-evaluation that change queued for the record's runs cannot include a run it did not
+    see (one started or resumed meanwhile): re-evaluate now, or once the update commits."""
+    assert run.record_id is not None
+    found = records_store.recheck(tx.session, run.record_id, run.record)
+    reason = f"its record {run.record_id} changed"
+    if found.changed is not None:
+        return _apply(
+            tx, replace(run, record=found.changed), deque([Reevaluate(reason=reason)]), log
+        )
+    if found.busy:  # its update is in flight: a worker re-evaluates the run after it
+        outbox.enqueue(
+            tx.session, triggers.REEVALUATE, f"recheck:{run.id}:{tx.now.isoformat()}",
+            {"run_id": run.id, "reason": reason}, tx.now, run.id, tx.now + RECHECK_AFTER,
+        )  # fmt: skip
     return run
 
 

@@ -108,9 +108,11 @@ def all_active(session: Session, kind: str | None = None) -> list[DeployedVersio
 
 def lock_versions(session: Session, kind: str, name: str) -> None:
     """Take the row locks of every version of a definition: the reads and changes that follow
-    (which version is latest, which is active) then see what others committed before."""
+    (which version is latest, which is active) then see what others committed before.
+    FOR NO KEY UPDATE: a run being started on a version (its foreign key) does not wait."""
     c = t.definitions.c
-    session.execute(select(c.id).where(c.kind == kind, c.name == name).with_for_update())
+    stmt = select(c.id).where(c.kind == kind, c.name == name)
+    session.execute(stmt.with_for_update(key_share=True))
 
 
 def latest(session: Session, kind: str, name: str) -> DeployedVersion | None:

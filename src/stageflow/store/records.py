@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from stageflow.store import tables as t
@@ -47,7 +46,8 @@ class RecordRow:
 _GET = Prepared(select(t.records).where(t.records.c.id == bindparam("record_id")))
 # FOR NO KEY UPDATE: the lock an UPDATE of the row takes anyway, taken before the read
 _GET_LOCKED = Prepared(_GET.statement.with_for_update(key_share=True))
-_GET_HELD = Prepared(_GET.statement.with_for_update(read=True))  # FOR SHARE
+# FOR SHARE SKIP LOCKED: held against updates, or no row while an update holds it
+_GET_HELD = Prepared(_GET.statement.with_for_update(read=True, skip_locked=True))
 
 
 def get(session: Session, record_id: str, lock: bool = False) -> RecordRow | None:
@@ -57,23 +57,32 @@ def get(session: Session, record_id: str, lock: bool = False) -> RecordRow | Non
     return None if row is None else RecordRow(**row)
 
 
-def held_if_changed(
-    session: Session, record_id: str, seen: Mapping[str, Any] | None
-) -> dict[str, Any] | None:
-    """The record's values if they are no longer `seen` (what a run decided on), holding the
-    record against updates until this transaction ends (FOR SHARE); None if they are.
+@dataclass(frozen=True)
+class Recheck:
+    """What a run's record is at the end of the run's transaction: `changed` holds its values
+    if they are no longer what the run decided on; `busy` says an update of it is in flight."""
+
+    changed: dict[str, Any] | None = None
+    busy: bool = False
+
+
+def recheck(session: Session, record_id: str, seen: Mapping[str, Any] | None) -> Recheck:
+    """Compare the record with `seen` (what a run decided on) and hold it against updates
+    until this transaction ends (FOR SHARE), without waiting for a lock.
 
     Where writers run at the same time (PostgreSQL) a record update may commit between a
     run's reading its record and its commit, and list the record's runs before the run is
-    committed: the run would never hear of it. Holding the record orders the two. Where
-    writers take turns (SQLite) neither can happen: None, without a query."""
+    committed: the run would never hear of it. Holding the record orders the two. Waiting for
+    it could deadlock (two runs writing each other's records), so an update in flight is
+    reported as `busy` instead. Where writers take turns (SQLite) none of this can happen:
+    nothing to report, without a query."""
     if session.get_bind().dialect.name == "sqlite":
-        return None
+        return Recheck()
     row = _GET_HELD.first(session, {"record_id": record_id})
-    if row is None:
-        return None
+    if row is None:  # locked by an update in flight, or gone
+        return Recheck(busy=_GET.first(session, {"record_id": record_id}) is not None)
     values = RecordRow(**row).values()
-    return None if values == seen else values
+    return Recheck(changed=None if values == seen else values)
 
 
 def insert_record(
@@ -93,12 +102,13 @@ def insert_record(
         "id": record_id, "object": obj, "name": name, "owner": owner, "fields": dict(fields),
         "version": 1, "created_at": now, "created_by": by, "modified_at": now, "modified_by": by,
     }  # fmt: skip
-    if not if_absent:
+    if not if_absent or session.get_bind().dialect.name == "sqlite":
+        # SQLite takes writers in turn: the caller's read of "absent" still holds
         session.execute(insert(t.records).values(**values))
         return True
-    dialect = session.get_bind().dialect.name
-    upsert = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(t.records)
-    stmt = upsert.values(**values).on_conflict_do_nothing(index_elements=["id"])
+    stmt = (
+        postgresql_insert(t.records).values(**values).on_conflict_do_nothing(index_elements=["id"])
+    )
     # RETURNING, not rowcount: SQLAlchemy reports -1 rows for it on psycopg
     return session.execute(stmt.returning(t.records.c.id)).first() is not None
 
