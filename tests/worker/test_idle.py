@@ -49,3 +49,33 @@ def test_an_idle_worker_backs_off_from_a_due_message_it_cannot_claim(
         assert 3 <= len(looks) <= 8
     finally:
         app.close()
+
+
+def test_a_retry_coming_due_behind_a_stuck_message_is_looked_at_on_time(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = stageflow.connect(postgres_url, embedded_worker=False)
+    try:
+        app.deploy(TRIGGERS)
+        app.records.create("Doc", {"Status": "Draft"})
+        with transaction(app.rt) as tx:  # a message whose lease ran out, its flow still running
+            message = outbox.claim(tx.session, "w1", tx.now, timedelta(milliseconds=1))
+        assert message is not None
+        looks: list[float] = []
+        monkeypatch.setattr(loop, "process_next", lambda *a, **k: looks.append(time.monotonic()))
+        stop = threading.Event()
+        worker = Worker(app.rt, idle_wait=60)
+        with transaction(app.rt) as held:
+            assert outbox.lock_claimed(held.session, message.id, "w1")
+            with transaction(app.rt) as tx:  # and a retry due in 1 s, which no one announces
+                outbox.enqueue(tx.session, "reevaluate", "retry", {}, tx.now, None,
+                               tx.now + timedelta(seconds=1))  # fmt: skip
+            due = time.monotonic() + 1.0  # (the database clock's second began a moment ago)
+            thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+            thread.start()
+            time.sleep(1.5)
+            stop.set()
+            thread.join(10)
+        assert any(abs(at - due) < 0.15 for at in looks), [round(at - due, 2) for at in looks]
+    finally:
+        app.close()

@@ -10,6 +10,8 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from stageflow.definitions.model import FlowDef
 from stageflow.engine.commands import Evaluate, RunFlow
 from stageflow.engine.events import (
@@ -48,6 +50,14 @@ def context(tx: Tx, run: Run | None, step: str | None = None, attempt: int = 0) 
     return FlowContext(records=TxRecords(tx), run=info, start=start, publish=publish)
 
 
+def _database_failed(tx: Tx, exc: Exception) -> bool:
+    """A deadlock, a serialization failure or a lost connection under a flow is not the
+    flow's failure: the whole transaction fails, and is tried again as any other would be,
+    instead of a step left in Error for a supervisor."""
+    driver_error = tx.rt.engine.dialect.loaded_dbapi.OperationalError
+    return isinstance(exc, OperationalError | driver_error)
+
+
 def _error(exc: BaseException) -> ErrorInfo:
     return ErrorInfo(f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
@@ -70,9 +80,9 @@ def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
         outputs = run_autolaunched(
             command.flow, command.inputs, ctx, tx.rt.registry, lambda n: flow_definition(tx, n)
         )
-    except (
-        Exception
-    ) as exc:  # the user's flow failed: the step goes to Error, shown with its traceback
+    except Exception as exc:  # the user's flow failed: the step goes to Error, with its traceback
+        if _database_failed(tx, exc):
+            raise
         savepoint.rollback()
         return StepFailed(command.step, command.attempt, _error(exc))
     finally:
@@ -89,6 +99,8 @@ def evaluate(tx: Tx, run: Run, command: Evaluate) -> Event:
             tx.rt.load_flow_modules(tx.session)
         value = run_evaluation(command.flow, command.inputs, ctx, tx.rt.registry)
     except Exception as exc:  # reported as the criterion's failure: the run goes to Error
+        if _database_failed(tx, exc):
+            raise
         savepoint.rollback()
         return EvaluationFailed(command.key, command.epoch, _error(exc))
     savepoint.commit()

@@ -40,6 +40,7 @@ class Outcome:
 
 
 RETRY = "retry"
+GIVE_BACK_AFTER = timedelta(seconds=5)  # before a message whose carrying out failed is retried
 
 
 def embedded_worker_id() -> str:
@@ -53,16 +54,31 @@ def process_next(rt: Runtime, worker: str | None = None, lease: timedelta = DEFA
         message = outbox.claim(tx.session, worker, tx.now, lease)
     if message is None:
         return False
-    carry_out(rt, message, worker)
+    try:
+        carry_out(rt, message, worker)
+    except Exception as exc:  # nothing of it was written: give it back, then report
+        _give_back(rt, message, worker, exc)
+        raise
     return True
 
 
-def seconds_until_due(rt: Runtime) -> float | None:
-    """How long until a message becomes claimable by time alone (a retry's wait, a lease that
-    runs out); None when no message is waiting for either."""
+def _give_back(rt: Runtime, message: Message, worker: str, exc: Exception) -> None:
+    """Without this, the worker's heartbeat would keep renewing the lease of a message none
+    of its loops is working on, and nobody would carry it out while the worker lives."""
+    try:
+        with transaction(rt) as tx:
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            outbox.release(tx.session, message.id, worker, tx.now + GIVE_BACK_AFTER, error)
+    except Exception:  # the database is away: the message stays claimed for now
+        log.exception("giving back outbox message %s failed", message.id)
+
+
+def due_work(rt: Runtime) -> tuple[bool, float | None]:
+    """Whether a message is already claimable by time alone (a retry whose time has come, a
+    lease that ran out), and in how many seconds the next one will be; None: none waits."""
     with reading(rt) as tx:
-        due = outbox.next_due(tx.session)
-        return None if due is None else max(0.0, (due - tx.now).total_seconds())
+        already, upcoming = outbox.due_times(tx.session, tx.now)
+        return already, None if upcoming is None else (upcoming - tx.now).total_seconds()
 
 
 def carry_out(rt: Runtime, message: Message, worker: str) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.store import db
@@ -41,6 +41,7 @@ def enqueue(
     payload: dict[str, Any],
     now: datetime,
     run_id: str | None = None,
+    available_at: datetime | None = None,
 ) -> None:
     exists = session.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first()
     if exists is None:
@@ -52,7 +53,7 @@ def enqueue(
                 payload=payload,
                 status=READY,
                 attempts=0,
-                available_at=now,
+                available_at=available_at or now,
                 created_at=now,
             )
         )
@@ -94,13 +95,23 @@ def claim(session: Session, worker: str, now: datetime, lease: timedelta) -> Mes
     return Message(row.id, row.kind, row.key, row.run_id, row.payload, row.attempts)
 
 
-def next_due(session: Session) -> datetime | None:
-    """When the next message becomes claimable without anyone enqueuing one: the earliest
-    ready message (a retry waits for its time) or claimed lease; None when there is neither."""
+def due_times(session: Session, now: datetime) -> tuple[bool, datetime | None]:
+    """Whether a message is already claimable by time (a ready message whose time has come, a
+    lease that ran out), and when the next one will be (a retry waiting for its time, a
+    lease running); without anyone enqueuing one."""
     c = t.outbox.c
-    ready = session.scalar(select(func.min(c.available_at)).where(c.status == READY))
-    leased = session.scalar(select(func.min(c.lease_until)).where(c.status == CLAIMED))
-    return min((x for x in (ready, leased) if x is not None), default=None)
+    already = False
+    upcoming: list[datetime] = []
+    for status, column in ((READY, c.available_at), (CLAIMED, c.lease_until)):
+        past, future = session.execute(
+            select(
+                func.count(case((column <= now, 1))), func.min(case((column > now, column)))
+            ).where(c.status == status)
+        ).one()
+        already = already or bool(past)
+        if future is not None:
+            upcoming.append(future)
+    return already, min(upcoming, default=None)
 
 
 def lock_claimed(session: Session, message_id: int, worker: str) -> bool:
@@ -136,6 +147,17 @@ def retry_later(session: Session, message_id: int, at: datetime, error: str) -> 
             lease_until=None,
             attempts=t.outbox.c.attempts + 1,
         )
+    )
+
+
+def release(session: Session, message_id: int, worker: str, at: datetime, error: str) -> None:
+    """Give a message `worker` claimed back, claimable again from `at`, without counting a
+    try: carrying it out failed for a reason not its own (the database, the worker)."""
+    c = t.outbox.c
+    session.execute(
+        update(t.outbox)
+        .where(c.id == message_id, c.status == CLAIMED, c.claimed_by == worker)
+        .values(status=READY, available_at=at, last_error=error, claimed_by=None, lease_until=None)
     )
 
 

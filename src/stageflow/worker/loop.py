@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from stageflow.ids import new_id
 from stageflow.services import workers as workers_service
-from stageflow.services.outbox_work import DEFAULT_LEASE, process_next, seconds_until_due
+from stageflow.services.outbox_work import DEFAULT_LEASE, due_work, process_next
 from stageflow.services.runtime import Runtime
 from stageflow.store.db import WorkSignal
 
@@ -96,21 +96,22 @@ class Worker:
         whichever is first, in short slices so a stop is seen soon. (A retry set for later
         sends no notification when its time comes.)
 
-        `misses` counts the waits in a row that began with a row already due which the claim
-        before did not get: one another worker holds, or whose lease ran out while its flow
-        still runs. Such a row is looked at again after MIN_WAIT, then twice as long each
-        time, not 20 times a second. Returns the count for the next wait."""
+        `misses` counts the waits in a row that began with a message already due which the
+        claim before did not get: one another worker holds, or whose lease ran out while its
+        flow still runs. Such a message is looked at again after MIN_WAIT, then twice as long
+        each time, not 20 times a second. Returns the count for the next wait."""
         limit = self.idle_wait
-        backoff = MIN_WAIT * 2 ** min(misses, 16)
-        due = seconds_until_due(self.rt)
-        if due is not None:
-            limit = min(limit, max(due, backoff))
+        already, upcoming = due_work(self.rt)
+        if upcoming is not None:
+            limit = min(limit, max(upcoming, MIN_WAIT))
+        if already:
+            limit = min(limit, MIN_WAIT * 2 ** min(misses, 16))
         waited = 0.0
         while not stop.is_set() and waited < limit:
             if signal.wait(min(STOP_CHECK, limit - waited)):
                 return 0
             waited += STOP_CHECK
-        return misses + 1 if due is not None and due < backoff else 0
+        return misses + 1 if already else 0
 
     def _beat(self, done: threading.Event) -> None:
         while not done.wait(self.heartbeat):
