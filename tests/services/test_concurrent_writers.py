@@ -151,7 +151,7 @@ def test_a_workers_heartbeat_does_not_wait_for_its_own_running_flow(postgres_url
         assert message is not None
         with transaction(app.rt) as tx:  # a loop of w1 carrying the message out, mid-flow
             assert outbox.lock_claimed(tx.session, message.id, "w1")
-            beat = threading.Thread(target=workers.beat, args=(app.rt, "w1", timedelta(30)))
+            beat = threading.Thread(target=workers.beat, args=(app.rt, "w1"))
             beat.start()
             beat.join(5)
             assert not beat.is_alive(), "the heartbeat waited for the flow"

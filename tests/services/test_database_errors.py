@@ -20,6 +20,10 @@ from stageflow.store import tables as t
 TRIGGERS = Path(__file__).parent / "trigger_project"
 
 
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # as psycopg's DeadlockDetected has it
+
+
 def test_a_deadlock_under_a_flow_fails_the_transaction_and_the_message_is_given_back(
     app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -28,7 +32,7 @@ def test_a_deadlock_under_a_flow_fails_the_transaction_and_the_message_is_given_
     app.records.create("Doc", {"Status": "Draft"})  # queues D_Approval's start
 
     def deadlocked(*args: Any, **kwargs: Any) -> Any:
-        raise OperationalError("UPDATE records ...", {}, Exception("deadlock detected"))
+        raise OperationalError("UPDATE records ...", {}, _Deadlock("deadlock detected"))
 
     monkeypatch.setattr(flow_exec, "run_autolaunched", deadlocked)
     with pytest.raises(OperationalError):
@@ -41,7 +45,7 @@ def test_a_deadlock_under_a_flow_fails_the_transaction_and_the_message_is_given_
             select(c.status, c.claimed_by, c.attempts, c.available_at, c.last_error)
         ).one()
         now = tx.now
-    assert (message.status, message.claimed_by, message.attempts) == ("ready", None, 0)
+    assert (message.status, message.claimed_by, message.attempts) == ("ready", None, 1)
     assert now < message.available_at <= now + timedelta(seconds=5)
     assert "deadlock detected" in message.last_error
 
@@ -51,3 +55,17 @@ def test_a_deadlock_under_a_flow_fails_the_transaction_and_the_message_is_given_
     assert outbox_work.process_next(app.rt, "w1")
     [run] = app.runs(orchestration="D_Approval")
     assert run.status == "InProgress"
+
+
+def test_a_flows_own_database_error_is_the_flows_failure(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.deploy(TRIGGERS)
+
+    def own_database_down(*args: Any, **kwargs: Any) -> Any:  # e.g. the host's database
+        raise OperationalError("SELECT * FROM invoices", {}, Exception("no such table"))
+
+    monkeypatch.setattr(flow_exec, "run_autolaunched", own_database_down)
+    app.records.create("Doc", {"Status": "Draft"})  # the embedded worker starts D_Approval
+    [run] = app.runs(orchestration="D_Approval")
+    assert run.status == "Error"  # as any failing flow: shown to a supervisor, not retried

@@ -12,6 +12,7 @@ from stageflow.engine.commands import Evaluate, LogEntry, RunFlow
 from stageflow.engine.events import Event, Reevaluate
 from stageflow.engine.state import Run
 from stageflow.engine.statuses import RunStatus
+from stageflow.ids import new_id
 from stageflow.services import flow_exec, notifications, triggers
 from stageflow.services.runtime import Tx
 from stageflow.store import outbox
@@ -51,7 +52,7 @@ def _recheck_record(tx: Tx, run: Run, log: list[LogEntry]) -> Run:
         )
     if found.busy:  # its update is in flight: a worker re-evaluates the run after it
         outbox.enqueue(
-            tx.session, triggers.REEVALUATE, f"recheck:{run.id}:{tx.now.isoformat()}",
+            tx.session, triggers.REEVALUATE, f"recheck:{run.id}:{new_id()}",
             {"run_id": run.id, "reason": reason}, tx.now, run.id, tx.now + RECHECK_AFTER,
         )  # fmt: skip
     return run

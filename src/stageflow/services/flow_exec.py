@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from stageflow.definitions.model import FlowDef
 from stageflow.engine.commands import Evaluate, RunFlow
@@ -50,12 +50,19 @@ def context(tx: Tx, run: Run | None, step: str | None = None, attempt: int = 0) 
     return FlowContext(records=TxRecords(tx), run=info, start=start, publish=publish)
 
 
-def _database_failed(tx: Tx, exc: Exception) -> bool:
-    """A deadlock, a serialization failure or a lost connection under a flow is not the
-    flow's failure: the whole transaction fails, and is tried again as any other would be,
-    instead of a step left in Error for a supervisor."""
-    driver_error = tx.rt.engine.dialect.loaded_dbapi.OperationalError
-    return isinstance(exc, OperationalError | driver_error)
+# deadlock detected, could not serialize: PostgreSQL stopped the transaction, not the flow
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _database_failed(exc: Exception) -> bool:
+    """A deadlock or a serialization failure in stageflow's transaction, or its connection
+    lost, under a flow is not the flow's failure: the whole transaction fails, and is tried
+    again as any other would be, instead of a step left in Error for a supervisor. Any other
+    database error (say, of a database the flow itself uses) is the flow's."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+    return getattr(driver_error, "sqlstate", None) in _TRANSIENT_SQLSTATES
 
 
 def _error(exc: BaseException) -> ErrorInfo:
@@ -81,7 +88,7 @@ def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
             command.flow, command.inputs, ctx, tx.rt.registry, lambda n: flow_definition(tx, n)
         )
     except Exception as exc:  # the user's flow failed: the step goes to Error, with its traceback
-        if _database_failed(tx, exc):
+        if _database_failed(exc):
             raise
         savepoint.rollback()
         return StepFailed(command.step, command.attempt, _error(exc))
@@ -99,7 +106,7 @@ def evaluate(tx: Tx, run: Run, command: Evaluate) -> Event:
             tx.rt.load_flow_modules(tx.session)
         value = run_evaluation(command.flow, command.inputs, ctx, tx.rt.registry)
     except Exception as exc:  # reported as the criterion's failure: the run goes to Error
-        if _database_failed(tx, exc):
+        if _database_failed(exc):
             raise
         savepoint.rollback()
         return EvaluationFailed(command.key, command.epoch, _error(exc))

@@ -63,13 +63,16 @@ def process_next(rt: Runtime, worker: str | None = None, lease: timedelta = DEFA
 
 
 def _give_back(rt: Runtime, message: Message, worker: str, exc: Exception) -> None:
-    """Without this, the worker's heartbeat would keep renewing the lease of a message none
-    of its loops is working on, and nobody would carry it out while the worker lives."""
+    """Nothing of the message was written: make it claimable again, after a wait that grows
+    with its tries (a message that always fails this way is tried ever more rarely). Until
+    then, or if the database is still away, its lease runs out as a dead worker's would."""
     try:
         with transaction(rt) as tx:
+            wait = min(GIVE_BACK_AFTER * 2 ** min(message.attempts, 16), MAX_BACKOFF)
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            outbox.release(tx.session, message.id, worker, tx.now + GIVE_BACK_AFTER, error)
-    except Exception:  # the database is away: the message stays claimed for now
+            outbox.release(tx.session, message.id, worker, tx.now + wait, error)
+        rt.outbox_dirty = True  # the embedded worker looks again
+    except Exception:  # the database is away: the lease runs out instead
         log.exception("giving back outbox message %s failed", message.id)
 
 

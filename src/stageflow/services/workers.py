@@ -1,4 +1,4 @@
-"""Worker bookkeeping: registration, heartbeat (which renews the worker's leases), listing."""
+"""Worker bookkeeping: registration, heartbeat, listing."""
 
 from __future__ import annotations
 
@@ -25,11 +25,11 @@ def register(rt: Runtime, worker: str, hostname: str, pid: int, concurrency: int
         store.register(tx.session, worker, hostname, pid, concurrency, tx.now)
 
 
-def beat(rt: Runtime, worker: str, lease: timedelta) -> int:
-    """The heartbeat: the worker is alive, and its leases last `lease` longer."""
+def beat(rt: Runtime, worker: str) -> None:
+    """The heartbeat: the worker is alive. (It renews no lease: a message being carried out
+    is held by its row lock, see store/outbox.py `lock_claimed`.)"""
     with transaction(rt) as tx:
         store.beat(tx.session, worker, tx.now)
-        return outbox.renew(tx.session, worker, tx.now + lease)
 
 
 def stopped(rt: Runtime, worker: str) -> None:

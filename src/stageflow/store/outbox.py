@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from stageflow.store import db
@@ -97,21 +97,23 @@ def claim(session: Session, worker: str, now: datetime, lease: timedelta) -> Mes
 
 def due_times(session: Session, now: datetime) -> tuple[bool, datetime | None]:
     """Whether a message is already claimable by time (a ready message whose time has come, a
-    lease that ran out), and when the next one will be (a retry waiting for its time, a
-    lease running); without anyone enqueuing one."""
+    lease that ran out: as `claim` sees them), and when the next one will be (a retry waiting
+    for its time, a lease running); without anyone enqueuing one."""
     c = t.outbox.c
-    already = False
-    upcoming: list[datetime] = []
-    for status, column in ((READY, c.available_at), (CLAIMED, c.lease_until)):
-        past, future = session.execute(
-            select(
-                func.count(case((column <= now, 1))), func.min(case((column > now, column)))
-            ).where(c.status == status)
-        ).one()
-        already = already or bool(past)
-        if future is not None:
-            upcoming.append(future)
-    return already, min(upcoming, default=None)
+    ready, leased = c.status == READY, c.status == CLAIMED
+    already = session.scalar(
+        select(
+            or_(
+                exists().where(ready, c.available_at <= now),
+                exists().where(leased, c.lease_until < now),
+            )
+        )
+    )
+    upcoming = [
+        session.scalar(select(func.min(c.available_at)).where(ready, c.available_at > now)),
+        session.scalar(select(func.min(c.lease_until)).where(leased, c.lease_until >= now)),
+    ]
+    return bool(already), min((u for u in upcoming if u is not None), default=None)
 
 
 def lock_claimed(session: Session, message_id: int, worker: str) -> bool:
@@ -151,30 +153,21 @@ def retry_later(session: Session, message_id: int, at: datetime, error: str) -> 
 
 
 def release(session: Session, message_id: int, worker: str, at: datetime, error: str) -> None:
-    """Give a message `worker` claimed back, claimable again from `at`, without counting a
-    try: carrying it out failed for a reason not its own (the database, the worker)."""
+    """Give back a message `worker` still holds, claimable again from `at`, a try counted:
+    carrying it out failed without an outcome (the database, the worker)."""
     c = t.outbox.c
     session.execute(
         update(t.outbox)
         .where(c.id == message_id, c.status == CLAIMED, c.claimed_by == worker)
-        .values(status=READY, available_at=at, last_error=error, claimed_by=None, lease_until=None)
+        .values(
+            status=READY,
+            available_at=at,
+            last_error=error,
+            claimed_by=None,
+            lease_until=None,
+            attempts=c.attempts + 1,
+        )
     )
-
-
-def renew(session: Session, worker: str, until: datetime) -> int:
-    """Extend the leases of the messages `worker` holds (its heartbeat). A message whose row
-    one of the worker's loops has locked to carry it out is skipped, not waited for: nobody
-    else can claim it while the lock lasts, and the heartbeat must not stall behind a flow."""
-    c = t.outbox.c
-    held = (
-        select(c.id)
-        .where(c.status == CLAIMED, c.claimed_by == worker)
-        .with_for_update(skip_locked=True)
-    )
-    result = session.execute(
-        update(t.outbox).where(c.id.in_(held.scalar_subquery())).values(lease_until=until)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def unpark(session: Session, run_id: str, now: datetime) -> int:

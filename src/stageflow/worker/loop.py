@@ -1,4 +1,4 @@
-"""A worker: N loops claiming outbox messages under leases, a heartbeat that renews them, and
+"""A worker: N loops claiming outbox messages under leases, a heartbeat that says it is alive, and
 LISTEN/NOTIFY (PostgreSQL) so idle loops wake when work arrives instead of polling hard."""
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class Worker:
     def _beat(self, done: threading.Event) -> None:
         while not done.wait(self.heartbeat):
             try:
-                workers_service.beat(self.rt, self.id, self.lease)
+                workers_service.beat(self.rt, self.id)
             except Exception:  # the database may be away for a moment; try again next beat
                 log.exception("heartbeat failed")
 
