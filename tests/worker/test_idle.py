@@ -19,16 +19,22 @@ from stageflow.worker.loop import Worker
 TRIGGERS = Path(__file__).parent.parent / "services" / "trigger_project"
 
 
+def _claimed_by_another_worker(app: stageflow.App) -> outbox.Message:
+    """A message worker w1 claimed, its lease running out at once."""
+    app.deploy(TRIGGERS)
+    app.records.create("Doc", {"Status": "Draft"})  # a message for the workers
+    with transaction(app.rt) as tx:
+        message = outbox.claim(tx.session, "w1", tx.now, timedelta(milliseconds=1))
+    assert message is not None
+    return message
+
+
 def test_an_idle_worker_backs_off_from_a_due_message_it_cannot_claim(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = stageflow.connect(postgres_url, embedded_worker=False)
     try:
-        app.deploy(TRIGGERS)
-        app.records.create("Doc", {"Status": "Draft"})  # a message for the workers
-        with transaction(app.rt) as tx:  # another worker claimed it; its lease runs out at once
-            message = outbox.claim(tx.session, "w1", tx.now, timedelta(milliseconds=1))
-        assert message is not None
+        message = _claimed_by_another_worker(app)
         looks: list[float] = []
 
         def counted(*args: Any, **kwargs: Any) -> bool:
@@ -56,11 +62,7 @@ def test_a_retry_coming_due_behind_a_stuck_message_is_looked_at_on_time(
 ) -> None:
     app = stageflow.connect(postgres_url, embedded_worker=False)
     try:
-        app.deploy(TRIGGERS)
-        app.records.create("Doc", {"Status": "Draft"})
-        with transaction(app.rt) as tx:  # a message whose lease ran out, its flow still running
-            message = outbox.claim(tx.session, "w1", tx.now, timedelta(milliseconds=1))
-        assert message is not None
+        message = _claimed_by_another_worker(app)
         looks: list[float] = []
         monkeypatch.setattr(loop, "process_next", lambda *a, **k: looks.append(time.monotonic()))
         stop = threading.Event()

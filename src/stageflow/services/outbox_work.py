@@ -70,7 +70,7 @@ def _give_back(rt: Runtime, message: Message, worker: str, exc: Exception) -> No
         with transaction(rt) as tx:
             wait = min(GIVE_BACK_AFTER * 2 ** min(message.attempts, 16), MAX_BACKOFF)
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            outbox.release(tx.session, message.id, worker, tx.now + wait, error)
+            outbox.retry_later(tx.session, message.id, worker, tx.now + wait, error)
         rt.outbox_dirty = True  # the embedded worker looks again
     except Exception:  # the database is away: the lease runs out instead
         log.exception("giving back outbox message %s failed", message.id)
@@ -101,7 +101,9 @@ def carry_out(rt: Runtime, message: Message, worker: str) -> None:
         savepoint.commit()
         if outcome.status == RETRY:
             assert outcome.retry_at is not None
-            outbox.retry_later(tx.session, message.id, outcome.retry_at, outcome.error or "")
+            outbox.retry_later(
+                tx.session, message.id, worker, outcome.retry_at, outcome.error or ""
+            )
         else:
             outbox.finish(tx.session, message.id, tx.now, outcome.status, outcome.error)
 

@@ -137,24 +137,9 @@ def finish(
     )
 
 
-def retry_later(session: Session, message_id: int, at: datetime, error: str) -> None:
-    session.execute(
-        update(t.outbox)
-        .where(t.outbox.c.id == message_id)
-        .values(
-            status=READY,
-            available_at=at,
-            last_error=error,
-            claimed_by=None,
-            lease_until=None,
-            attempts=t.outbox.c.attempts + 1,
-        )
-    )
-
-
-def release(session: Session, message_id: int, worker: str, at: datetime, error: str) -> None:
+def retry_later(session: Session, message_id: int, worker: str, at: datetime, error: str) -> None:
     """Give back a message `worker` still holds, claimable again from `at`, a try counted:
-    carrying it out failed without an outcome (the database, the worker)."""
+    its work asked to be retried, or carrying it out failed without an outcome."""
     c = t.outbox.c
     session.execute(
         update(t.outbox)
