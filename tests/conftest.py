@@ -65,6 +65,15 @@ def postgres_url() -> Iterator[str]:
     yield from _postgres_database()
 
 
+@pytest.fixture
+def pg_app(postgres_url: str) -> Iterator[App]:
+    """stageflow on a new PostgreSQL database, its embedded worker off: the test carries out
+    the outbox itself, or plays the workers."""
+    a = stageflow.connect(postgres_url, embedded_worker=False)
+    yield a
+    a.close()
+
+
 def wait_until_a_backend_waits_for_a_lock(url: str) -> None:
     """Return once some transaction on this PostgreSQL database waits for a lock (so that a
     test can let the holder commit while the other waits)."""

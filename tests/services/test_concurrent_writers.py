@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import stageflow
+from stageflow.app import App
 from stageflow.definitions.project import find
 from stageflow.engine.events import Reevaluate
 from stageflow.services import auth, deployments, driver, outbox_work, workers
@@ -28,7 +28,7 @@ SERVICES = Path(__file__).parent
 
 
 def _while_held(
-    app: stageflow.App, url: str, first: Callable[[Tx], None], second: Callable[[], object]
+    app: App, url: str, first: Callable[[Tx], None], second: Callable[[], object]
 ) -> None:
     """Run `first` in a transaction; while it is open, `second` in a thread, until it waits
     for a lock; then commit the first and let the second finish. The second must not fail."""
@@ -50,53 +50,47 @@ def _while_held(
     assert errors == []
 
 
-def test_two_updates_of_one_record_keep_both_changes(postgres_url: str) -> None:
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        app.deploy(EXAMPLES)
-        expense = app.records.create(
-            "Expense", {"Title": "lunch", "Amount": 12.0, "Status": "Submitted"}
-        ).id
-        _while_held(
-            app,
-            postgres_url,  # a screen flow sets Status while someone edits Amount
-            lambda tx: records_service.update_in(tx, expense, {"Status": "Approved"}, "alice"),
-            lambda: app.records.update(expense, {"Amount": 99.0}),
-        )
-        fields = app.records.get(expense).fields
-        assert (fields["Status"], fields["Amount"]) == ("Approved", 99.0)
-    finally:
-        app.close()
+def test_two_updates_of_one_record_keep_both_changes(pg_app: App, postgres_url: str) -> None:
+    app = pg_app
+    app.deploy(EXAMPLES)
+    expense = app.records.create(
+        "Expense", {"Title": "lunch", "Amount": 12.0, "Status": "Submitted"}
+    ).id
+    _while_held(
+        app,
+        postgres_url,  # a screen flow sets Status while someone edits Amount
+        lambda tx: records_service.update_in(tx, expense, {"Status": "Approved"}, "alice"),
+        lambda: app.records.update(expense, {"Amount": 99.0}),
+    )
+    fields = app.records.get(expense).fields
+    assert (fields["Status"], fields["Amount"]) == ("Approved", 99.0)
 
 
-def test_parallel_wrong_passwords_are_each_counted(postgres_url: str) -> None:
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        app.people.create_user("bob")
-        auth.set_password(app.rt, "bob", "correct horse")
-        start = threading.Barrier(4)
-        outcomes: list[str] = []
+def test_parallel_wrong_passwords_are_each_counted(pg_app: App) -> None:
+    app = pg_app
+    app.people.create_user("bob")
+    auth.set_password(app.rt, "bob", "correct horse")
+    start = threading.Barrier(4)
+    outcomes: list[str] = []
 
-        def guess() -> None:
-            start.wait()
-            try:
-                auth.authenticate(app.rt, "bob", "wrong guess")
-                outcomes.append("let in")
-            except auth.NotAuthenticated:
-                outcomes.append("refused")
-            except Exception as exc:  # an error instead of a refusal is a failure too
-                outcomes.append(type(exc).__name__)
+    def guess() -> None:
+        start.wait()
+        try:
+            auth.authenticate(app.rt, "bob", "wrong guess")
+            outcomes.append("let in")
+        except auth.NotAuthenticated:
+            outcomes.append("refused")
+        except Exception as exc:  # an error instead of a refusal is a failure too
+            outcomes.append(type(exc).__name__)
 
-        guesses = [threading.Thread(target=guess) for _ in range(4)]
-        for g in guesses:
-            g.start()
-        for g in guesses:
-            g.join(30)
-        with transaction(app.rt) as tx:
-            counted, _locked_until = people_store.failures(tx.session, "bob")
-        assert (outcomes, counted) == (["refused"] * 4, 4)
-    finally:
-        app.close()
+    guesses = [threading.Thread(target=guess) for _ in range(4)]
+    for g in guesses:
+        g.start()
+    for g in guesses:
+        g.join(30)
+    with transaction(app.rt) as tx:
+        counted, _locked_until = people_store.failures(tx.session, "bob")
+    assert (outcomes, counted) == (["refused"] * 4, 4)
 
 
 def _deploy_version_2_of_doc(tx: Tx) -> None:
@@ -106,155 +100,136 @@ def _deploy_version_2_of_doc(tx: Tx) -> None:
 
 
 def test_activating_a_version_while_a_deploy_commits_leaves_one_active(
+    pg_app: App,
     postgres_url: str,
 ) -> None:
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        app.deploy(SERVICES / "trigger_project")
-        _while_held(
-            app,
-            postgres_url,  # a deploy of version 2 of Doc, while an admin activates version 1
-            _deploy_version_2_of_doc,
-            lambda: deployments.set_active(app.rt, "object", "Doc", 1),
-        )
-        assert [v.version for v in app.versions("object", "Doc") if v.active] == [1]
-    finally:
-        app.close()
+    app = pg_app
+    app.deploy(SERVICES / "trigger_project")
+    _while_held(
+        app,
+        postgres_url,  # a deploy of version 2 of Doc, while an admin activates version 1
+        _deploy_version_2_of_doc,
+        lambda: deployments.set_active(app.rt, "object", "Doc", 1),
+    )
+    assert [v.version for v in app.versions("object", "Doc") if v.active] == [1]
 
 
-def test_two_projects_deployed_at_once_both_keep_their_flow_modules(postgres_url: str) -> None:
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        app.deploy(EXAMPLES)
-        crash = find(SERVICES / "crash_project")
-        _while_held(
-            app,
-            postgres_url,  # the end of a deploy of crash_project, while trigger_project deploys
-            lambda tx: deployments._remember_modules(tx.session, crash),
-            lambda: app.deploy(SERVICES / "trigger_project"),
-        )
-        with transaction(app.rt) as tx:
-            roots = {Path(p["root"]).name for p in defs_store.get_setting(tx.session, "projects")}
-        assert roots == {"examples", "crash_project", "trigger_project"}
-    finally:
-        app.close()
+def test_two_projects_deployed_at_once_both_keep_their_flow_modules(
+    pg_app: App, postgres_url: str
+) -> None:
+    app = pg_app
+    app.deploy(EXAMPLES)
+    crash = find(SERVICES / "crash_project")
+    _while_held(
+        app,
+        postgres_url,  # the end of a deploy of crash_project, while trigger_project deploys
+        lambda tx: deployments._remember_modules(tx.session, crash),
+        lambda: app.deploy(SERVICES / "trigger_project"),
+    )
+    with transaction(app.rt) as tx:
+        roots = {Path(p["root"]).name for p in defs_store.get_setting(tx.session, "projects")}
+    assert roots == {"examples", "crash_project", "trigger_project"}
 
 
-def test_a_workers_heartbeat_does_not_wait_for_its_own_running_flow(postgres_url: str) -> None:
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        app.deploy(SERVICES / "trigger_project")
-        app.records.create("Doc", {"Status": "Draft"})  # queues the triggered run's start
-        workers.register(app.rt, "w1", "host", 1, 2)
-        with transaction(app.rt) as tx:
-            message = outbox.claim(tx.session, "w1", tx.now, timedelta(seconds=30))
-        assert message is not None
-        with transaction(app.rt) as tx:  # a loop of w1 carrying the message out, mid-flow
-            assert outbox.lock_claimed(tx.session, message.id, "w1")
-            beat = threading.Thread(target=workers.beat, args=(app.rt, "w1"))
-            beat.start()
-            beat.join(5)
-            assert not beat.is_alive(), "the heartbeat waited for the flow"
-    finally:
-        app.close()
+def test_a_workers_heartbeat_does_not_wait_for_its_own_running_flow(pg_app: App) -> None:
+    app = pg_app
+    app.deploy(SERVICES / "trigger_project")
+    app.records.create("Doc", {"Status": "Draft"})  # queues the triggered run's start
+    workers.register(app.rt, "w1", "host", 1, 2)
+    with transaction(app.rt) as tx:
+        message = outbox.claim(tx.session, "w1", tx.now, timedelta(seconds=30))
+    assert message is not None
+    with transaction(app.rt) as tx:  # a loop of w1 carrying the message out, mid-flow
+        assert outbox.lock_claimed(tx.session, message.id, "w1")
+        beat = threading.Thread(target=workers.beat, args=(app.rt, "w1"))
+        beat.start()
+        beat.join(5)
+        assert not beat.is_alive(), "the heartbeat waited for the flow"
 
 
-def _carry_out_everything(app: stageflow.App) -> None:
+def _carry_out_everything(app: App) -> None:
     while outbox_work.process_next(app.rt, "w1"):
         pass
 
 
 def test_a_triggered_run_started_while_its_record_changes_sees_the_change(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(driver, "RECHECK_AFTER", timedelta(0))
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        app.deploy(SERVICES / "trigger_project")
-        doc = app.records.create("Doc", {"Status": "Draft"}).id  # queues D_Approval's start
-        with transaction(app.rt) as tx:  # someone approves the doc, while a worker starts the
-            records_service.update_in(tx, doc, {"Status": "Approved"}, "alice")  # run
-            starter = threading.Thread(target=outbox_work.process_next, args=(app.rt, "w1"))
-            starter.start()
-            starter.join(10)  # it read Status=Draft; it does not wait for the approval
-            assert not starter.is_alive()
-        _carry_out_everything(app)
-        [run] = app.runs(orchestration="D_Approval")
-        assert run.status == "Completed"  # not waiting for an approval that happened
-    finally:
-        app.close()
+    app = pg_app
+    app.deploy(SERVICES / "trigger_project")
+    doc = app.records.create("Doc", {"Status": "Draft"}).id  # queues D_Approval's start
+    with transaction(app.rt) as tx:  # someone approves the doc, while a worker starts the
+        records_service.update_in(tx, doc, {"Status": "Approved"}, "alice")  # run
+        starter = threading.Thread(target=outbox_work.process_next, args=(app.rt, "w1"))
+        starter.start()
+        starter.join(10)  # it read Status=Draft; it does not wait for the approval
+        assert not starter.is_alive()
+    _carry_out_everything(app)
+    [run] = app.runs(orchestration="D_Approval")
+    assert run.status == "Completed"  # not waiting for an approval that happened
 
 
 def test_a_run_resumed_while_its_record_changes_sees_the_change(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(driver, "RECHECK_AFTER", timedelta(0))
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        app.deploy(SERVICES / "trigger_project")
-        doc = app.records.create("Doc", {"Status": "Draft"}).id
-        _carry_out_everything(app)
-        [run] = app.runs(orchestration="D_Approval")
-        app.suspend(run.id)
-        with transaction(app.rt) as tx:  # the approval, while a supervisor resumes the run
-            records_service.update_in(tx, doc, {"Status": "Approved"}, "alice")
-            resumer = threading.Thread(target=app.resume, args=(run.id,))
-            resumer.start()
-            resumer.join(10)  # it reads Status=Draft; it does not wait for the approval
-            assert not resumer.is_alive()
-        _carry_out_everything(app)
-        assert app.run(run.id).status == "Completed"
-    finally:
-        app.close()
+    app = pg_app
+    app.deploy(SERVICES / "trigger_project")
+    doc = app.records.create("Doc", {"Status": "Draft"}).id
+    _carry_out_everything(app)
+    [run] = app.runs(orchestration="D_Approval")
+    app.suspend(run.id)
+    with transaction(app.rt) as tx:  # the approval, while a supervisor resumes the run
+        records_service.update_in(tx, doc, {"Status": "Approved"}, "alice")
+        resumer = threading.Thread(target=app.resume, args=(run.id,))
+        resumer.start()
+        resumer.join(10)  # it reads Status=Draft; it does not wait for the approval
+        assert not resumer.is_alive()
+    _carry_out_everything(app)
+    assert app.run(run.id).status == "Completed"
 
 
-def test_two_runs_writing_each_others_records_do_not_deadlock(postgres_url: str) -> None:
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        app.deploy(SERVICES / "trigger_project")
-        x, y = (app.records.create("Doc", {"Status": "Draft"}).id for _ in range(2))
-        _carry_out_everything(app)
-        run_of = {r.record_id: r.id for r in app.runs(orchestration="D_Approval")}
-        both_wrote = threading.Barrier(2, timeout=10)
-        errors: list[BaseException] = []
+def test_two_runs_writing_each_others_records_do_not_deadlock(pg_app: App) -> None:
+    app = pg_app
+    app.deploy(SERVICES / "trigger_project")
+    x, y = (app.records.create("Doc", {"Status": "Draft"}).id for _ in range(2))
+    _carry_out_everything(app)
+    run_of = {r.record_id: r.id for r in app.runs(orchestration="D_Approval")}
+    both_wrote = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
 
-        def complete_writing(record: str, other: str) -> None:  # as a screen flow would
-            try:
-                with transaction(app.rt) as tx:
-                    run = load(tx, run_of[record])
-                    records_service.update_in(tx, other, {"Status": "Draft"}, "alice")
-                    both_wrote.wait()
-                    driver.drive(tx, run, [Reevaluate(reason="a person's step")])
-            except BaseException as exc:
-                errors.append(exc)
+    def complete_writing(record: str, other: str) -> None:  # as a screen flow would
+        try:
+            with transaction(app.rt) as tx:
+                run = load(tx, run_of[record])
+                records_service.update_in(tx, other, {"Status": "Draft"}, "alice")
+                both_wrote.wait()
+                driver.drive(tx, run, [Reevaluate(reason="a person's step")])
+        except BaseException as exc:
+            errors.append(exc)
 
-        writers = [
-            threading.Thread(target=complete_writing, args=pair) for pair in ((x, y), (y, x))
-        ]
-        for w in writers:
-            w.start()
-        for w in writers:
-            w.join(30)
-        assert errors == []
-    finally:
-        app.close()
+    writers = [threading.Thread(target=complete_writing, args=pair) for pair in ((x, y), (y, x))]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(30)
+    assert errors == []
 
 
 def test_one_host_record_mirrored_twice_at_once_is_created_then_updated(
+    pg_app: App,
     postgres_url: str,
 ) -> None:
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        app.deploy(EXAMPLES)
-        _while_held(
-            app,
-            postgres_url,  # the host sends "created" twice, from two of its processes
-            lambda tx: records_service.record_changed_in(
-                tx, "Expense", "exp-1", {"Title": "lunch", "Amount": 12.0}, None, "host"
-            ),
-            lambda: app.record_changed("Expense", "exp-1", {"Title": "lunch", "Amount": 14.0}),
-        )
-        row = app.records.get("exp-1")
-        assert (row.fields["Amount"], row.version) == (14.0, 2)  # created, then updated
-    finally:
-        app.close()
+    app = pg_app
+    app.deploy(EXAMPLES)
+    _while_held(
+        app,
+        postgres_url,  # the host sends "created" twice, from two of its processes
+        lambda tx: records_service.record_changed_in(
+            tx, "Expense", "exp-1", {"Title": "lunch", "Amount": 12.0}, None, "host"
+        ),
+        lambda: app.record_changed("Expense", "exp-1", {"Title": "lunch", "Amount": 14.0}),
+    )
+    row = app.records.get("exp-1")
+    assert (row.fields["Amount"], row.version) == (14.0, 2)  # created, then updated

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-import stageflow
+from stageflow.app import App
 from stageflow.services.runs import load, load_for_item
 from stageflow.services.runtime import transaction
 from stageflow.store import records as records_store
@@ -13,37 +13,35 @@ from tests.conftest import EXAMPLES, seed_people, wait_until_a_backend_waits_for
 
 
 def test_a_run_loaded_after_waiting_for_its_lock_has_its_records_committed_values(
+    pg_app: App,
     postgres_url: str,
 ) -> None:
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        app.deploy(EXAMPLES)
-        seed_people(app)
-        expense = app.records.create("Expense", {"Title": "lunch", "Amount": 12.0}).id
-        run = app.start(
-            "Expense_Approval",
-            {"recordId": expense, "approver": "alice", "amount": 1},
-            record=expense,
-        )
-        item_id = run.work_items[0].id
-        seen: dict[str, object] = {}
+    app = pg_app
+    app.deploy(EXAMPLES)
+    seed_people(app)
+    expense = app.records.create("Expense", {"Title": "lunch", "Amount": 12.0}).id
+    run = app.start(
+        "Expense_Approval",
+        {"recordId": expense, "approver": "alice", "amount": 1},
+        record=expense,
+    )
+    item_id = run.work_items[0].id
+    seen: dict[str, object] = {}
 
-        def second_writer() -> None:  # e.g. another person completing a work item of the run
-            with transaction(app.rt) as tx:
-                later = load_for_item(tx, item_id)
-                assert later.record is not None
-                seen["Title"] = later.record["Title"]
-
+    def second_writer() -> None:  # e.g. another person completing a work item of the run
         with transaction(app.rt) as tx:
-            load(tx, run.id)  # holds the run's lock, then changes its record
-            records_store.update_record(
-                tx.session, expense, "dinner", {"Title": "dinner", "Amount": 40.0}, tx.now, "bob"
-            )
-            waiter = threading.Thread(target=second_writer)
-            waiter.start()
-            wait_until_a_backend_waits_for_a_lock(postgres_url)
-        waiter.join(10)
+            later = load_for_item(tx, item_id)
+            assert later.record is not None
+            seen["Title"] = later.record["Title"]
 
-        assert seen == {"Title": "dinner"}
-    finally:
-        app.close()
+    with transaction(app.rt) as tx:
+        load(tx, run.id)  # holds the run's lock, then changes its record
+        records_store.update_record(
+            tx.session, expense, "dinner", {"Title": "dinner", "Amount": 40.0}, tx.now, "bob"
+        )
+        waiter = threading.Thread(target=second_writer)
+        waiter.start()
+        wait_until_a_backend_waits_for_a_lock(postgres_url)
+    waiter.join(10)
+
+    assert seen == {"Title": "dinner"}

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import stageflow
+from stageflow.app import App
 from stageflow.services.runtime import transaction
 from stageflow.store import outbox
 from stageflow.worker import loop
@@ -19,7 +19,7 @@ from stageflow.worker.loop import Worker
 TRIGGERS = Path(__file__).parent.parent / "services" / "trigger_project"
 
 
-def _claimed_by_another_worker(app: stageflow.App) -> outbox.Message:
+def _claimed_by_another_worker(app: App) -> outbox.Message:
     """A message worker w1 claimed, its lease running out at once."""
     app.deploy(TRIGGERS)
     app.records.create("Doc", {"Status": "Draft"})  # a message for the workers
@@ -30,54 +30,48 @@ def _claimed_by_another_worker(app: stageflow.App) -> outbox.Message:
 
 
 def test_an_idle_worker_backs_off_from_a_due_message_it_cannot_claim(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        message = _claimed_by_another_worker(app)
-        looks: list[float] = []
+    app = pg_app
+    message = _claimed_by_another_worker(app)
+    looks: list[float] = []
 
-        def counted(*args: Any, **kwargs: Any) -> bool:
-            looks.append(time.monotonic())
-            return False  # nothing claimable, as the claim would find
+    def counted(*args: Any, **kwargs: Any) -> bool:
+        looks.append(time.monotonic())
+        return False  # nothing claimable, as the claim would find
 
-        monkeypatch.setattr(loop, "process_next", counted)
-        stop = threading.Event()
-        worker = Worker(app.rt, idle_wait=60)
-        with transaction(app.rt) as tx:  # ...and is still carrying it out: its row is locked
-            assert outbox.lock_claimed(tx.session, message.id, "w1")
-            thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-            thread.start()
-            time.sleep(2.0)
-            stop.set()
-            thread.join(10)
-        # the due row is looked at after 50, 100, 200, 400, 800 ms...: not 20 times a second
-        assert 3 <= len(looks) <= 8
-    finally:
-        app.close()
+    monkeypatch.setattr(loop, "process_next", counted)
+    stop = threading.Event()
+    worker = Worker(app.rt, idle_wait=60)
+    with transaction(app.rt) as tx:  # ...and is still carrying it out: its row is locked
+        assert outbox.lock_claimed(tx.session, message.id, "w1")
+        thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+        thread.start()
+        time.sleep(2.0)
+        stop.set()
+        thread.join(10)
+    # the due row is looked at after 50, 100, 200, 400, 800 ms...: not 20 times a second
+    assert 3 <= len(looks) <= 8
 
 
 def test_a_retry_coming_due_behind_a_stuck_message_is_looked_at_on_time(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    pg_app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = stageflow.connect(postgres_url, embedded_worker=False)
-    try:
-        message = _claimed_by_another_worker(app)
-        looks: list[float] = []
-        monkeypatch.setattr(loop, "process_next", lambda *a, **k: looks.append(time.monotonic()))
-        stop = threading.Event()
-        worker = Worker(app.rt, idle_wait=60)
-        with transaction(app.rt) as held:
-            assert outbox.lock_claimed(held.session, message.id, "w1")
-            with transaction(app.rt) as tx:  # and a retry due in 1 s, which no one announces
-                outbox.enqueue(tx.session, "reevaluate", "retry", {}, tx.now, None,
-                               tx.now + timedelta(seconds=1))  # fmt: skip
-            due = time.monotonic() + 1.0  # (the database clock's second began a moment ago)
-            thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-            thread.start()
-            time.sleep(1.5)
-            stop.set()
-            thread.join(10)
-        assert any(abs(at - due) < 0.15 for at in looks), [round(at - due, 2) for at in looks]
-    finally:
-        app.close()
+    app = pg_app
+    message = _claimed_by_another_worker(app)
+    looks: list[float] = []
+    monkeypatch.setattr(loop, "process_next", lambda *a, **k: looks.append(time.monotonic()))
+    stop = threading.Event()
+    worker = Worker(app.rt, idle_wait=60)
+    with transaction(app.rt) as held:
+        assert outbox.lock_claimed(held.session, message.id, "w1")
+        with transaction(app.rt) as tx:  # and a retry due in 1 s, which no one announces
+            outbox.enqueue(tx.session, "reevaluate", "retry", {}, tx.now, None,
+                           tx.now + timedelta(seconds=1))  # fmt: skip
+        due = time.monotonic() + 1.0  # (the database clock's second began a moment ago)
+        thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+        thread.start()
+        time.sleep(1.5)
+        stop.set()
+        thread.join(10)
+    assert any(abs(at - due) < 0.15 for at in looks), [round(at - due, 2) for at in looks]
