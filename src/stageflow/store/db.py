@@ -101,6 +101,12 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def writers_take_turns(session: Session) -> bool:
+    """SQLite runs one writing transaction at a time (BEGIN IMMEDIATE), so what a writer read
+    still holds when it commits; on PostgreSQL writers run at the same time."""
+    return is_sqlite(session.get_bind().engine)
+
+
 CHANNEL = "stageflow_outbox"
 
 

@@ -43,8 +43,8 @@ def enqueue(
     run_id: str | None = None,
     available_at: datetime | None = None,
 ) -> None:
-    exists = session.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first()
-    if exists is None:
+    found = session.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first()
+    if found is None:
         session.execute(
             insert(t.outbox).values(
                 kind=kind,

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.orm import Session
 
+from stageflow.store import db
 from stageflow.store import tables as t
 from stageflow.store.prepared import Prepared
 
@@ -76,7 +77,7 @@ def recheck(session: Session, record_id: str, seen: Mapping[str, Any] | None) ->
     it could deadlock (two runs writing each other's records), so an update in flight is
     reported as `busy` instead. Where writers take turns (SQLite) none of this can happen:
     nothing to report, without a query."""
-    if session.get_bind().dialect.name == "sqlite":
+    if db.writers_take_turns(session):
         return Recheck()
     row = _GET_HELD.first(session, {"record_id": record_id})
     if row is None:  # locked by an update in flight, or gone
@@ -102,8 +103,7 @@ def insert_record(
         "id": record_id, "object": obj, "name": name, "owner": owner, "fields": dict(fields),
         "version": 1, "created_at": now, "created_by": by, "modified_at": now, "modified_by": by,
     }  # fmt: skip
-    if not if_absent or session.get_bind().dialect.name == "sqlite":
-        # SQLite takes writers in turn: the caller's read of "absent" still holds
+    if not if_absent or db.writers_take_turns(session):  # the caller's "absent" still holds
         session.execute(insert(t.records).values(**values))
         return True
     stmt = (
