@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Insert, Select, Update
+from sqlalchemy import Insert, Select, Update, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
@@ -41,13 +41,17 @@ class _Plan:
     types: tuple[Any, ...]  # result column types
     # from the first result's cursor.description: some processors depend on the driver's type
     results: tuple[Processor, ...] | None = field(default=None)
+    # (position, processor) of the parameters that have one: the others go to the driver as given
+    _converted: tuple[tuple[int, Callable[[Any], Any]], ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._converted = tuple((i, p) for i, p in enumerate(self.binds) if p is not None)
 
     def parameters(self, values: Mapping[str, Any]) -> Any:
-        converted = [
-            value if process is None else process(value)
-            for process, value in zip(self.binds, (values[n] for n in self.names), strict=True)
-        ]
-        return converted if self.positional else dict(zip(self.names, converted, strict=True))
+        out = [values[n] for n in self.names]
+        for i, process in self._converted:
+            out[i] = process(out[i])
+        return out if self.positional else dict(zip(self.names, out, strict=True))
 
     def result_processors(self, dialect: Dialect, description: Any) -> tuple[Processor, ...]:
         if self.results is None:
@@ -174,7 +178,23 @@ def pipelined(session: Session) -> Iterator[None]:
         yield
 
 
+_DRIVER = "stageflow.prepared.driver"
+
+
 def _driver(session: Session) -> tuple[Any, Dialect]:
     """The session's DBAPI connection in its current transaction (begun if need be)."""
-    connection = session.connection()
-    return connection.connection.driver_connection, connection.dialect
+    # Session.connection() costs ~5 µs of Python per call, and a durable run's transaction
+    # makes ~10 such calls: remembered until a transaction or savepoint begins or ends (a new
+    # savepoint is emitted by the first connection() inside it).
+    found: tuple[Any, Dialect] | None = session.info.get(_DRIVER)
+    if found is None:
+        connection = session.connection()
+        found = (connection.connection.driver_connection, connection.dialect)
+        session.info[_DRIVER] = found
+    return found
+
+
+@event.listens_for(Session, "after_transaction_create")
+@event.listens_for(Session, "after_transaction_end")
+def _forget_driver(session: Session, _transaction: SessionTransaction) -> None:
+    session.info.pop(_DRIVER, None)
