@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from stageflow.app import App
 from stageflow.definitions.project import find
@@ -22,6 +23,7 @@ from stageflow.services.runtime import Tx, transaction
 from stageflow.store import definitions as defs_store
 from stageflow.store import outbox
 from stageflow.store import people as people_store
+from stageflow.store import tables as t
 from tests.conftest import EXAMPLES, wait_until_a_backend_waits_for_a_lock
 
 SERVICES = Path(__file__).parent
@@ -188,6 +190,48 @@ def test_a_run_resumed_while_its_record_changes_sees_the_change(
         assert not resumer.is_alive()
     _carry_out_everything(app)
     assert app.run(run.id).status == "Completed"
+
+
+def _rechecks(app: App) -> list[dict[str, object]]:
+    with app.rt.session() as session:
+        found = select(t.outbox).where(t.outbox.c.kind == driver.RECHECK).order_by(t.outbox.c.id)
+        return [dict(row._mapping) for row in session.execute(found)]
+
+
+def test_a_record_an_update_still_holds_is_looked_at_later_without_re_evaluating(
+    pg_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = pg_app
+    app.deploy(SERVICES / "trigger_project")
+    doc = app.records.create("Doc", {"Status": "Draft"}).id
+    _carry_out_everything(app)
+    [run] = app.runs(orchestration="D_Approval")
+    app.suspend(run.id)
+    with transaction(app.rt) as tx:  # an update holds the record for a long while
+        records_service.update_in(tx, doc, {"Status": "Approved"}, "alice")
+        resumer = threading.Thread(target=app.resume, args=(run.id,))
+        resumer.start()
+        resumer.join(10)
+        assert not resumer.is_alive()
+        [first] = _rechecks(app)  # the resume could not hold the record: a look in 1 s
+        assert first["payload"]["wait"] == 1.0
+        assert first["available_at"] - first["created_at"] == timedelta(seconds=1)
+        log = app.run(run.id).log
+        later = app.rt.now() + timedelta(seconds=5)
+        monkeypatch.setattr(app.rt, "now", lambda: later)
+        looker = threading.Thread(target=outbox_work.process_next, args=(app.rt, "w1"))
+        looker.start()
+        looker.join(10)  # the update still holds the record: nothing to re-evaluate yet
+        assert not looker.is_alive()
+        assert app.run(run.id).log == log  # no evaluation, no "its record changed" line
+        done, second = _rechecks(app)
+        assert done["status"] == outbox.DONE
+        assert second["payload"]["wait"] == 2.0  # looked at again, twice as late
+        assert second["available_at"] == later + timedelta(seconds=2)
+    monkeypatch.setattr(app.rt, "now", lambda: later + timedelta(minutes=1))
+    _carry_out_everything(app)  # the update committed: the next look re-evaluates the run
+    assert app.run(run.id).status == "Completed"
+    assert len(_rechecks(app)) == 2
 
 
 def test_two_runs_writing_each_others_records_do_not_deadlock(pg_app: App) -> None:

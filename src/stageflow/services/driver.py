@@ -3,7 +3,10 @@ background flows and evaluation flows run here; asynchronous flows go to the out
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
 
@@ -13,49 +16,81 @@ from stageflow.engine.events import Event, Reevaluate
 from stageflow.engine.state import Run
 from stageflow.engine.statuses import RunStatus
 from stageflow.ids import new_id
-from stageflow.services import flow_exec, notifications, triggers
+from stageflow.services import flow_exec, notifications
 from stageflow.services.runtime import Tx
 from stageflow.store import outbox
 from stageflow.store import records as records_store
 from stageflow.store import runs as runs_store
 
 RUN_FLOW = "run_flow"
+RECHECK = "recheck_record"
 RECHECK_AFTER = timedelta(seconds=1)  # a record update in flight is usually done by then
+RECHECK_AT_MOST = timedelta(minutes=1)  # the longest wait between two looks at a held record
 
 
-def drive(tx: Tx, run: Run, events: list[Event], *, new_definition_id: int | None = None) -> Run:
+def drive(
+    tx: Tx,
+    run: Run,
+    events: list[Event],
+    *,
+    new_definition_id: int | None = None,
+    recheck_after: timedelta | None = None,
+) -> Run:
     """Apply `events` and what follows from them; persist once. Returns the new snapshot.
 
     A run not yet stored passes the id of its definition version in `new_definition_id`.
+    `recheck_after`: how long to wait before looking again at a record an update holds
+    (RECHECK_AFTER if not given).
     """
     before = None if new_definition_id is not None else run
     log: list[LogEntry] = []
     run = _apply(tx, run, deque(events), log)
     if run.status is RunStatus.IN_PROGRESS and run.record_id is not None:
-        run = _recheck_record(tx, run, log)
+        wait = RECHECK_AFTER if recheck_after is None else recheck_after
+        run = _recheck_record(tx, run, log, wait)
+    if run is before:  # nothing happened: nothing to write
+        return run
     notifications.work_item_emails(tx, before, run)
     runs_store.save(tx.session, before, run, log, new_definition_id)
     tx.logged.setdefault(run.id, []).extend(log)
     return run
 
 
-def _recheck_record(tx: Tx, run: Run, log: list[LogEntry]) -> Run:
+def _recheck_record(tx: Tx, run: Run, log: list[LogEntry], wait: timedelta) -> Run:
     """Another transaction may have changed the run's record since the run read it, and the
     re-evaluation that change queued for the record's runs cannot include a run it did not
     see (one started or resumed meanwhile): re-evaluate now, or once the update commits."""
     assert run.record_id is not None
     found = records_store.recheck(tx.session, run.record_id, run.record)
-    reason = f"its record {run.record_id} changed"
     if found.changed is not None:
-        return _apply(
-            tx, replace(run, record=found.changed), deque([Reevaluate(reason=reason)]), log
-        )
-    if found.busy:  # its update is in flight: a worker re-evaluates the run after it
-        outbox.enqueue(
-            tx.session, triggers.REEVALUATE, f"recheck:{run.id}:{new_id()}",
-            {"run_id": run.id, "reason": reason}, tx.now, run.id, tx.now + RECHECK_AFTER,
-        )  # fmt: skip
+        changed = Reevaluate(reason=_changed(run))
+        return _apply(tx, replace(run, record=found.changed), deque([changed]), log)
+    if found.busy:  # its update is in flight: a worker looks again once it is likely done
+        payload = {"run_id": run.id, "seen": _digest(run.record), "wait": wait.total_seconds()}
+        key = f"recheck:{run.id}:{new_id()}"
+        outbox.enqueue(tx.session, RECHECK, key, payload, tx.now, run.id, tx.now + wait)
     return run
+
+
+def recheck(tx: Tx, run: Run, seen: str, waited: timedelta) -> Run:
+    """Carry out a look queued while an update held the run's record (`seen`: the digest of
+    what the run had decided on). Re-evaluate if the record changed since; if an update still
+    holds it, look again later, waiting twice as long (at most RECHECK_AT_MOST). A record
+    left as it was (the update rolled back) changes nothing: no evaluation flow, no log line."""
+    if run.status is not RunStatus.IN_PROGRESS or run.record_id is None:
+        return run
+    if _digest(run.record) != seen:
+        return drive(tx, run, [Reevaluate(reason=_changed(run))])
+    return drive(tx, run, [], recheck_after=min(2 * waited, RECHECK_AT_MOST))
+
+
+def _changed(run: Run) -> str:
+    return f"its record {run.record_id} changed"
+
+
+def _digest(record: Mapping[str, object] | None) -> str:
+    text = json.dumps(record, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _apply(tx: Tx, run: Run, pending: deque[Event], log: list[LogEntry]) -> Run:

@@ -15,7 +15,7 @@ from stageflow.engine.events import Reevaluate, StepFailed
 from stageflow.engine.state import Run
 from stageflow.engine.statuses import StepStatus
 from stageflow.errors import NotFound, StageflowError
-from stageflow.services import flow_exec, mail, notifications, triggers
+from stageflow.services import driver, flow_exec, mail, notifications, triggers
 from stageflow.services.driver import RUN_FLOW, drive
 from stageflow.services.runs import load, start_in
 from stageflow.services.runtime import Runtime, Tx, reading, transaction
@@ -118,6 +118,14 @@ def _handle(tx: Tx, message: Message, worker: str) -> Outcome:
             return Outcome(outbox.DONE)
         reason = str(message.payload.get("reason") or "orchestration event published by a flow")
         drive(tx, run, [Reevaluate(reason=reason)])
+        return Outcome(outbox.DONE)
+    if message.kind == driver.RECHECK:
+        try:
+            run = load(tx, str(message.payload["run_id"]))
+        except NotFound:
+            return Outcome(outbox.DONE)
+        waited = timedelta(seconds=float(message.payload["wait"]))
+        driver.recheck(tx, run, str(message.payload["seen"]), waited)
         return Outcome(outbox.DONE)
     if message.kind == triggers.START_RUN:
         return _start_triggered(tx, message)
