@@ -95,8 +95,9 @@ def test_parallel_wrong_passwords_are_each_counted(pg_app: App) -> None:
     assert (outcomes, counted) == (["refused"] * 4, 4)
 
 
-def _deploy_version_2_of_doc(tx: Tx) -> None:
+def _deploy_version_2_of_doc(tx: Tx) -> None:  # as deployments._deploy_one does
     text = "stageflow: 1\nkind: object\nname: Doc\nfields: []\n"
+    defs_store.lock_versions(tx.session, "object", "Doc")
     defs_store.add_version(tx.session, "object", "Doc", "x" * 64, "doc2.yaml", text, tx.now,
                            "bob", True)  # fmt: skip
 
@@ -131,6 +132,65 @@ def test_two_projects_deployed_at_once_both_keep_their_flow_modules(
     with transaction(app.rt) as tx:
         roots = {Path(p["root"]).name for p in defs_store.get_setting(tx.session, "projects")}
     assert roots == {"examples", "crash_project", "trigger_project"}
+
+
+def _project_with_memo(root: Path) -> Path:
+    (root / "definitions").mkdir(parents=True)
+    (root / "stageflow.toml").write_text('[stageflow]\ndefinitions = "definitions"\n')
+    memo = "stageflow: 1\nkind: object\nname: Memo\nfields: []\n"
+    (root / "definitions" / "memo.yaml").write_text(memo)
+    return root
+
+
+def test_the_first_version_of_a_name_deployed_twice_at_once_is_added_then_kept(
+    pg_app: App, postgres_url: str, tmp_path: Path
+) -> None:
+    app = pg_app
+    text = "stageflow: 1\nkind: object\nname: Memo\nfields: [{name: Note, type: text}]\n"
+
+    def deploy_memo(tx: Tx) -> None:  # as deployments._deploy_one does
+        defs_store.lock_versions(tx.session, "object", "Memo")
+        defs_store.add_version(tx.session, "object", "Memo", "y" * 64, "memo.yaml", text,
+                               tx.now, "bob", True)  # fmt: skip
+
+    _while_held(app, postgres_url, deploy_memo, lambda: app.deploy(_project_with_memo(tmp_path)))
+    assert [(v.version, v.active) for v in app.versions("object", "Memo")] == [
+        (1, False), (2, True),
+    ]  # fmt: skip
+
+
+def test_the_first_two_projects_deployed_at_once_both_keep_their_flow_modules(
+    pg_app: App, postgres_url: str
+) -> None:
+    app = pg_app  # no project remembered yet: no row of the setting to lock
+    crash = find(SERVICES / "crash_project")
+    _while_held(
+        app,
+        postgres_url,
+        lambda tx: deployments._remember_modules(tx.session, crash),
+        lambda: app.deploy(SERVICES / "trigger_project"),
+    )
+    with transaction(app.rt) as tx:
+        roots = {Path(p["root"]).name for p in defs_store.get_setting(tx.session, "projects")}
+    assert roots == {"crash_project", "trigger_project"}
+
+
+def test_failed_logins_at_once_for_a_name_that_is_no_user_are_each_counted(
+    pg_app: App, postgres_url: str
+) -> None:
+    app = pg_app
+
+    def first_failure(tx: Tx) -> None:  # as authenticate does
+        people_store.lock_user(tx.session, "nobody")
+        people_store.set_failures(tx.session, "nobody", 1, None)
+
+    def guess() -> None:
+        with pytest.raises(auth.NotAuthenticated, match="wrong username or password"):
+            auth.authenticate(app.rt, "nobody", "guess")
+
+    _while_held(app, postgres_url, first_failure, guess)
+    with transaction(app.rt) as tx:
+        assert people_store.failures(tx.session, "nobody")[0] == 2
 
 
 def test_a_workers_heartbeat_does_not_wait_for_its_own_running_flow(pg_app: App) -> None:

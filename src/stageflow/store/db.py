@@ -1,4 +1,5 @@
-"""Dialect differences, in one place: SQLite WAL + BEGIN IMMEDIATE; PostgreSQL row locks."""
+"""Dialect differences, in one place: SQLite WAL + BEGIN IMMEDIATE; PostgreSQL row and
+advisory locks."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session
@@ -105,6 +106,17 @@ def writers_take_turns(session: Session) -> bool:
     """SQLite runs one writing transaction at a time (BEGIN IMMEDIATE), so what a writer read
     still holds when it commits; on PostgreSQL writers run at the same time."""
     return is_sqlite(session.get_bind().engine)
+
+
+def lock_key(session: Session, key: str) -> None:
+    """Wait until no other transaction holds `key`, then hold it until this one ends: for a
+    change that builds on what it reads where there may be no row yet to lock (the first
+    version of a definition, the first value of a setting, the first failed login of a name).
+    PostgreSQL: a transaction-level advisory lock on the key's 64-bit hash (two keys sharing
+    a hash only wait for each other). SQLite: writers take turns already."""
+    if writers_take_turns(session):
+        return
+    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 CHANNEL = "stageflow_outbox"

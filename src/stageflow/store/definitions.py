@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from stageflow.definitions.loader import load_one
 from stageflow.definitions.model import Definition
+from stageflow.store import db
 from stageflow.store import tables as t
 from stageflow.store.prepared import Prepared
 
@@ -107,12 +108,11 @@ def all_active(session: Session, kind: str | None = None) -> list[DeployedVersio
 
 
 def lock_versions(session: Session, kind: str, name: str) -> None:
-    """Take the row locks of every version of a definition: the reads and changes that follow
-    (which version is latest, which is active) then see what others committed before.
-    FOR NO KEY UPDATE: a run being started on a version (its foreign key) does not wait."""
-    c = t.definitions.c
-    stmt = select(c.id).where(c.kind == kind, c.name == name)
-    session.execute(stmt.with_for_update(key_share=True))
+    """Hold the definition's name until the transaction ends: the reads and changes that
+    follow (which version is latest, which is active) then see what another deploy or
+    activation of it committed before, its first version included. A run being started on a
+    version does not wait."""
+    db.lock_key(session, f"definition:{kind}:{name}")
 
 
 def latest(session: Session, kind: str, name: str) -> DeployedVersion | None:
@@ -170,10 +170,11 @@ def activate(session: Session, kind: str, name: str, version: int) -> bool:
 
 
 def get_setting(session: Session, key: str, lock: bool = False) -> Any:
-    """A setting's value; `lock` holds its row until the transaction ends, for a change that
-    builds on the value read."""
-    stmt = select(t.settings.c.value).where(t.settings.c.key == key)
-    row = session.execute(stmt.with_for_update() if lock else stmt).first()
+    """A setting's value; `lock` holds the setting (set or not yet) until the transaction
+    ends, for a change that builds on the value read."""
+    if lock:
+        db.lock_key(session, f"setting:{key}")
+    row = session.execute(select(t.settings.c.value).where(t.settings.c.key == key)).first()
     return None if row is None else row[0]
 
 

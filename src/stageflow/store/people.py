@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from stageflow.store import db
 from stageflow.store import tables as t
 from stageflow.store.prepared import Prepared
 
@@ -59,12 +60,9 @@ def user(session: Session, username: str) -> User | None:
 
 
 def lock_user(session: Session, username: str) -> None:
-    """Take the user's row lock (FOR NO KEY UPDATE) until the transaction ends: one login
-    attempt at a time counts its failures (no lock for a name that is no user)."""
-    c = t.users.c
-    session.execute(
-        select(c.username).where(c.username == username).with_for_update(key_share=True)
-    )
+    """Hold the username until the transaction ends: one login attempt at a time counts its
+    failures, for a name that is no user too."""
+    db.lock_key(session, f"login:{username}")
 
 
 def users(session: Session) -> list[User]:
