@@ -5,6 +5,7 @@ while a second one waits for its lock, then lets the first commit."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from stageflow.app import App
 from stageflow.definitions.project import find
@@ -157,6 +159,50 @@ def test_the_first_version_of_a_name_deployed_twice_at_once_is_added_then_kept(
     assert [(v.version, v.active) for v in app.versions("object", "Memo")] == [
         (1, False), (2, True),
     ]  # fmt: skip
+
+
+def _project(root: Path, files: dict[str, str]) -> Path:
+    (root / "definitions").mkdir(parents=True)
+    (root / "stageflow.toml").write_text('[stageflow]\ndefinitions = "definitions"\n')
+    for file, name in files.items():
+        text = f"stageflow: 1\nkind: object\nname: {name}\nfields: []\n"
+        (root / "definitions" / file).write_text(text)
+    return root
+
+
+def test_two_projects_sharing_definitions_in_another_order_deploy_at_once(
+    pg_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = pg_app
+    one = _project(tmp_path / "one", {"a.yaml": "Memo", "b.yaml": "Note"})
+    two = _project(tmp_path / "two", {"a.yaml": "Note", "b.yaml": "Memo"})
+    took_one = threading.Barrier(2)
+    first_lock = threading.local()
+    lock_versions = defs_store.lock_versions
+
+    def lock_then_meet(session: Session, kind: str, name: str) -> None:
+        lock_versions(session, kind, name)
+        if not getattr(first_lock, "taken", False):
+            first_lock.taken = True  # each deploy holds one lock before it asks for the next
+            with contextlib.suppress(threading.BrokenBarrierError):
+                took_one.wait(timeout=2)
+
+    monkeypatch.setattr(defs_store, "lock_versions", lock_then_meet)
+    errors: list[BaseException] = []
+
+    def deploy(project: Path) -> None:
+        try:
+            app.deploy(project)
+        except BaseException as exc:
+            errors.append(exc)
+
+    deploys = [threading.Thread(target=deploy, args=(p,)) for p in (one, two)]
+    for d in deploys:
+        d.start()
+    for d in deploys:
+        d.join(30)
+    assert errors == []  # not a deadlock, which PostgreSQL would break by failing one
+    assert {v.name for v in app.versions("object")} >= {"Memo", "Note"}
 
 
 def test_the_first_two_projects_deployed_at_once_both_keep_their_flow_modules(

@@ -85,6 +85,11 @@ def deploy(rt: Runtime, path: Path, by: str, activate: bool = True) -> list[Depl
         problems = validate(bundle, _known(tx.session, rt.registry, bundle))
         if problems:
             raise DefinitionError(problems)  # the transaction rolls back: nothing deployed
+        # A deploy or an activation of a definition at a time; every deploy takes its locks in
+        # one order, so two deploys of projects sharing definitions cannot deadlock.
+        names = {(KIND_OF[type(s.definition)].value, s.definition.name) for s in bundle.sources}
+        for kind, name in sorted(names):
+            store.lock_versions(tx.session, kind, name)
         out = []
         for source in bundle.sources:
             out.append(
@@ -100,9 +105,9 @@ def deploy(rt: Runtime, path: Path, by: str, activate: bool = True) -> list[Depl
 def _deploy_one(
     session: Session, d: Definition, file: str, text: str, now: Any, by: str, activate: bool
 ) -> Deployed:
+    """Add `d` as a new version unless it is the latest already; its lock is held (deploy)."""
     kind = KIND_OF[type(d)].value
     digest = content_hash(text)
-    store.lock_versions(session, kind, d.name)  # a deploy or an activation at a time
     last = store.latest(session, kind, d.name)
     if last is not None and last.content_hash == digest:
         if activate and not last.active:

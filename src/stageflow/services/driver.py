@@ -81,7 +81,8 @@ def recheck(tx: Tx, run: Run, seen: str, waited: timedelta) -> Run:
         return run
     if _digest(run.record) != seen:
         return drive(tx, run, [Reevaluate(reason=_changed(run))])
-    return drive(tx, run, [], recheck_after=min(2 * waited, RECHECK_AT_MOST))
+    wait = max(RECHECK_AFTER, min(2 * waited, RECHECK_AT_MOST))
+    return drive(tx, run, [], recheck_after=wait)
 
 
 def _changed(run: Run) -> str:

@@ -131,6 +131,7 @@ def add_version(
     by: str,
     activate: bool,
 ) -> int:
+    lock_versions(session, kind, name)  # the caller's, as a rule: taken again, it never waits
     last = latest(session, kind, name)
     number = 1 if last is None else last.version + 1
     if activate:
@@ -152,6 +153,7 @@ def add_version(
 
 
 def deactivate(session: Session, kind: str, name: str) -> None:
+    lock_versions(session, kind, name)
     c = t.definitions.c
     session.execute(
         update(t.definitions).where(c.kind == kind, c.name == name).values(active=False)
