@@ -26,6 +26,7 @@ from stageflow.store import definitions as defs_store
 from stageflow.store import outbox
 from stageflow.store import people as people_store
 from stageflow.store import tables as t
+from stageflow.store.runs import RunSummary
 from tests.conftest import EXAMPLES, wait_until_a_backend_waits_for_a_lock
 
 SERVICES = Path(__file__).parent
@@ -278,16 +279,22 @@ def test_a_triggered_run_started_while_its_record_changes_sees_the_change(
     assert run.status == "Completed"  # not waiting for an approval that happened
 
 
-def test_a_run_resumed_while_its_record_changes_sees_the_change(
-    pg_app: App, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(driver, "RECHECK_AFTER", timedelta(0))
-    app = pg_app
+def _a_suspended_approval(app: App) -> tuple[str, RunSummary]:
+    """A draft Doc and its D_Approval run, suspended."""
     app.deploy(SERVICES / "trigger_project")
     doc = app.records.create("Doc", {"Status": "Draft"}).id
     _carry_out_everything(app)
     [run] = app.runs(orchestration="D_Approval")
     app.suspend(run.id)
+    return doc, run
+
+
+def test_a_run_resumed_while_its_record_changes_sees_the_change(
+    pg_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(driver, "RECHECK_AFTER", timedelta(0))
+    app = pg_app
+    doc, run = _a_suspended_approval(app)
     with transaction(app.rt) as tx:  # the approval, while a supervisor resumes the run
         records_service.update_in(tx, doc, {"Status": "Approved"}, "alice")
         resumer = threading.Thread(target=app.resume, args=(run.id,))
@@ -308,11 +315,7 @@ def test_a_record_an_update_still_holds_is_looked_at_later_without_re_evaluating
     pg_app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = pg_app
-    app.deploy(SERVICES / "trigger_project")
-    doc = app.records.create("Doc", {"Status": "Draft"}).id
-    _carry_out_everything(app)
-    [run] = app.runs(orchestration="D_Approval")
-    app.suspend(run.id)
+    doc, run = _a_suspended_approval(app)
     with transaction(app.rt) as tx:  # an update holds the record for a long while
         records_service.update_in(tx, doc, {"Status": "Approved"}, "alice")
         resumer = threading.Thread(target=app.resume, args=(run.id,))
