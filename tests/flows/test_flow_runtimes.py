@@ -107,3 +107,16 @@ def test_suspended_run_parks_its_async_step_until_resumed(app: App) -> None:
     assert app.drain() == 2  # the flow, then the re-evaluation its record update asked for
     assert app.records.get(outputs["child"]).fields["Stage"] == "async ran"
     assert _step(app, child_run, "Async_Work").status == "Completed"
+
+
+def test_a_failing_flows_writes_are_undone_and_the_earlier_steps_stay(flows_app: App) -> None:
+    app = flows_app
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    run = app.start("Half_Done", {"ticket": ticket})
+    assert run.status == "Error"
+    failed = _step(app, run.id, "Fails")
+    assert failed.status == "Error"
+    assert failed.error is not None
+    assert "failed after writing" in failed.error.message
+    assert app.records.get(ticket).fields["Stage"] == "marked"  # Marks' write, not Fails'
+    assert [r.fields["Title"] for r in app.records.list("Ticket")] == ["t"]  # none left over

@@ -33,3 +33,16 @@ def mark_done_and_publish(ctx: FlowContext, ticket: str, target: str) -> dict[st
 def slow_async(ctx: FlowContext, ticket: str) -> dict[str, Any]:
     ctx.records.update("Ticket", ticket, {"Stage": "async ran"})
     return {"ran": True}
+
+
+@flow("Marks_Ticket")
+def marks_ticket(ctx: FlowContext, ticket: str) -> dict[str, Any]:
+    ctx.records.update("Ticket", ticket, {"Stage": "marked"})
+    return {}
+
+
+@flow("Writes_Then_Fails")
+def writes_then_fails(ctx: FlowContext, ticket: str) -> dict[str, Any]:
+    ctx.records.update("Ticket", ticket, {"Stage": "half done"})
+    ctx.records.create("Ticket", {"Title": "left over"})
+    raise RuntimeError("failed after writing")
