@@ -120,3 +120,15 @@ def test_a_failing_flows_writes_are_undone_and_the_earlier_steps_stay(flows_app:
     assert "failed after writing" in failed.error.message
     assert app.records.get(ticket).fields["Stage"] == "marked"  # Marks' write, not Fails'
     assert [r.fields["Title"] for r in app.records.list("Ticket")] == ["t"]  # none left over
+
+
+def test_a_statement_the_database_refuses_in_a_flow_fails_only_that_flow(pg_app: App) -> None:
+    app = pg_app  # PostgreSQL: a refused statement aborts the transaction but for a savepoint
+    app.deploy(PROJECT)
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    run = app.start("Too_Long", {"ticket": ticket})
+    assert run.status == "Error"
+    refused = _step(app, run.id, "Refused")
+    assert refused.error is not None
+    assert "StringDataRightTruncation" in refused.error.message
+    assert app.records.get(ticket).fields["Stage"] == "marked"

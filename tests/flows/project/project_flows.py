@@ -46,3 +46,10 @@ def writes_then_fails(ctx: FlowContext, ticket: str) -> dict[str, Any]:
     ctx.records.update("Ticket", ticket, {"Stage": "half done"})
     ctx.records.create("Ticket", {"Title": "left over"})
     raise RuntimeError("failed after writing")
+
+
+@flow("Creates_Too_Long_A_Name")
+def creates_too_long_a_name(ctx: FlowContext, ticket: str) -> dict[str, Any]:
+    ctx.records.update("Ticket", ticket, {"Stage": "half done"})
+    ctx.records.create("Ticket", {"Name": "x" * 300})  # over the column's 255: PostgreSQL refuses
+    return {}
