@@ -122,13 +122,38 @@ def test_a_failing_flows_writes_are_undone_and_the_earlier_steps_stay(flows_app:
     assert [r.fields["Title"] for r in app.records.list("Ticket")] == ["t"]  # none left over
 
 
-def test_a_statement_the_database_refuses_in_a_flow_fails_only_that_flow(pg_app: App) -> None:
+@pytest.mark.parametrize(
+    ("orchestration", "error"),
+    [
+        ("Too_Long", "StringDataRightTruncation"),  # after the flow wrote a record
+        ("Publishes_Too_Long", "StringDataRightTruncation"),  # at its first use, a publish
+        ("Swallows_Refusal", "caught the error and carried on"),
+    ],
+)
+def test_a_statement_the_database_refuses_in_a_flow_fails_only_that_flow(
+    pg_app: App, orchestration: str, error: str
+) -> None:
     app = pg_app  # PostgreSQL: a refused statement aborts the transaction but for a savepoint
     app.deploy(PROJECT)
     ticket = app.records.create("Ticket", {"Title": "t"}).id
-    run = app.start("Too_Long", {"ticket": ticket})
+    run = app.start(orchestration, {"ticket": ticket})
+    assert run.status == "Error"
+    refused = _step(app, run.id, "Refused")
+    assert refused.error is not None
+    assert error in refused.error.message
+    assert app.records.get(ticket).fields["Stage"] == "marked"
+    assert [r.fields.get("Title") for r in app.records.list("Ticket")] == ["t"]
+
+
+def test_a_statement_the_database_refuses_in_an_evaluation_flow_fails_its_criterion(
+    pg_app: App,
+) -> None:
+    app = pg_app
+    app.deploy(PROJECT)
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    run = app.start("Evaluates_Refusal", {"ticket": ticket})
     assert run.status == "Error"
     refused = _step(app, run.id, "Refused")
     assert refused.error is not None
     assert "StringDataRightTruncation" in refused.error.message
-    assert app.records.get(ticket).fields["Stage"] == "marked"
+    assert [r.fields.get("Title") for r in app.records.list("Ticket")] == ["t"]

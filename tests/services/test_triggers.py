@@ -173,3 +173,14 @@ def test_host_application_reports_its_own_record_changes(tapp: App) -> None:
     [run] = tapp.runs(orchestration="T_Prior")
     assert run.record_id == "host-42"
     assert tapp.records.get("host-42").fields["Status"] == "Open"
+
+
+def test_a_record_with_the_longest_name_starts_its_run_with_the_name_cut_short(
+    tapp: App,
+) -> None:
+    doc = tapp.records.create("Doc", {"Name": "n" * 255, "Status": "Draft"}).id  # the longest
+    [run] = tapp.runs(orchestration="D_Approval", record=doc)
+    assert run.status == "InProgress"
+    assert len(run.name) == 255
+    assert run.name.startswith("D Approval: nnn")
+    assert run.name.endswith("n…")

@@ -31,8 +31,12 @@ from stageflow.flows.runtime import run_autolaunched, run_evaluation
 from stageflow.services import triggers
 from stageflow.services.records import TxRecords
 from stageflow.services.runtime import Tx
+from stageflow.store import db, outbox
 from stageflow.store import definitions as defs_store
-from stageflow.store import outbox
+
+
+class RefusalIgnored(Exception):
+    """A flow caught the error of a statement the database refused, and carried on."""
 
 
 class _Savepoint:
@@ -47,8 +51,14 @@ class _Savepoint:
             self._begun = self._session.begin_nested()
 
     def commit(self) -> None:
-        if self._begun is not None:
-            self._begun.commit()
+        if self._begun is None:
+            return
+        if db.statement_refused(self._session):  # PostgreSQL would refuse the commit too
+            raise RefusalIgnored(
+                "the database refused a statement of this flow, which caught the error and "
+                "carried on; its writes are undone"
+            )
+        self._begun.commit()
 
     def rollback(self) -> None:
         if self._begun is not None:
@@ -124,6 +134,7 @@ def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
             savepoint.begin()
             tx.rt.load_flow_modules(tx.session)
         outputs = run_autolaunched(command.flow, command.inputs, ctx, tx.rt.registry, definition)
+        savepoint.commit()
     except Exception as exc:  # the user's flow failed: the step goes to Error, with its traceback
         if _database_failed(exc):
             raise
@@ -131,7 +142,6 @@ def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
         return StepFailed(command.step, command.attempt, _error(exc))
     finally:
         tx.trigger_depth = outer_depth
-    savepoint.commit()
     return StepFinished(command.step, command.attempt, outputs, tuple(ctx.log.messages))
 
 
@@ -143,10 +153,10 @@ def evaluate(tx: Tx, run: Run, command: Evaluate) -> Event:
             savepoint.begin()
             tx.rt.load_flow_modules(tx.session)
         value = run_evaluation(command.flow, command.inputs, ctx, tx.rt.registry)
+        savepoint.commit()
     except Exception as exc:  # reported as the criterion's failure: the run goes to Error
         if _database_failed(exc):
             raise
         savepoint.rollback()
         return EvaluationFailed(command.key, command.epoch, _error(exc))
-    savepoint.commit()
     return EvaluationResult(command.key, command.epoch, value)

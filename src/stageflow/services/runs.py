@@ -120,6 +120,8 @@ def start_in(
         )
     run_id = new_id()
     label = f"{o.label}: {record['Name']}" if record else f"{o.label} {tx.now:%Y-%m-%d %H:%M:%S}"
+    if len(label) > store.RUN_NAME_LENGTH:  # a record's name may be as long as the column
+        label = label[: store.RUN_NAME_LENGTH - 1] + "…"
     run = new_run(
         run_id=run_id,
         name=label,

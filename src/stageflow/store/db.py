@@ -119,6 +119,15 @@ def lock_key(session: Session, key: str) -> None:
     session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
+def statement_refused(session: Session) -> bool:
+    """Whether the transaction runs no more statements until it rolls back (to a savepoint):
+    on PostgreSQL once a statement failed, even one whose error was caught; SQLite goes on."""
+    if writers_take_turns(session):
+        return False
+    driver: Any = session.connection().connection.driver_connection
+    return bool(driver.info.transaction_status.name == "INERROR")
+
+
 CHANNEL = "stageflow_outbox"
 
 

@@ -18,6 +18,8 @@ from stageflow.store import tables as t
 from stageflow.store.codec import encode_state
 from stageflow.store.prepared import Prepared, pipelined
 
+RUN_NAME_LENGTH: int = t.runs.c.name.type.length  # type: ignore[attr-defined]
+
 # The hot path's statements: every event runs them (see store/prepared.py).
 _d = t.definitions.c
 # Not joined: the run's record. On PostgreSQL a locked load that waited for the run's lock

@@ -53,3 +53,24 @@ def creates_too_long_a_name(ctx: FlowContext, ticket: str) -> dict[str, Any]:
     ctx.records.update("Ticket", ticket, {"Stage": "half done"})
     ctx.records.create("Ticket", {"Name": "x" * 300})  # over the column's 255: PostgreSQL refuses
     return {}
+
+
+@flow("Publishes_Too_Long_A_Key")
+def publishes_too_long_a_key(ctx: FlowContext, ticket: str) -> dict[str, Any]:
+    ctx.reevaluate("r" * 300)  # its outbox key is over the column's 200: PostgreSQL refuses
+    return {}
+
+
+@flow("Swallows_A_Refusal")
+def swallows_a_refusal(ctx: FlowContext, ticket: str) -> dict[str, Any]:
+    try:
+        ctx.records.create("Ticket", {"Name": "x" * 300})
+    except Exception as exc:  # the flow carries on as if nothing happened: its writes are lost
+        ctx.log.info("ignored %s", type(exc).__name__)
+    return {}
+
+
+@evaluation_flow("Evaluates_With_A_Refusal")
+def evaluates_with_a_refusal(ctx: FlowContext, ticket: str) -> bool:
+    ctx.records.create("Ticket", {"Name": "x" * 300})
+    return True
