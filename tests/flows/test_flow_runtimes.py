@@ -4,10 +4,15 @@ deployed definitions on a real database."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from stageflow.app import App
+from stageflow.store import records as records_store
 
 PROJECT = Path(__file__).parent / "project"
 
@@ -157,3 +162,39 @@ def test_a_statement_the_database_refuses_in_an_evaluation_flow_fails_its_criter
     assert refused.error is not None
     assert "StringDataRightTruncation" in refused.error.message
     assert [r.fields.get("Title") for r in app.records.list("Ticket")] == ["t"]
+
+
+def test_a_deadlock_a_flow_catches_still_fails_the_whole_transaction(
+    pg_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = pg_app  # to be tried again, as a deadlock the flow does not catch is
+    app.deploy(PROJECT)
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    get = records_store.get
+
+    def deadlocked(session: Session, record_id: str, lock: bool = False) -> Any:
+        if record_id == ticket:  # the flow's read: PostgreSQL picks it as a deadlock's victim
+            session.execute(text(DEADLOCK))
+        return get(session, record_id, lock)
+
+    monkeypatch.setattr(records_store, "get", deadlocked)
+    with pytest.raises(DBAPIError, match="deadlock detected"):
+        app.start("Catches_All", {"ticket": ticket})
+    assert app.runs(orchestration="Catches_All") == []
+
+
+DEADLOCK = "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$"
+
+
+def test_a_run_started_by_a_flow_of_a_long_named_run_names_it_cut_short(
+    flows_app: App,
+) -> None:
+    app = flows_app
+    ticket = app.records.create("Ticket", {"Name": "n" * 200, "Title": "huge", "Size": 40}).id
+    run = app.start("Triage_Work", {"ticket": ticket}, record=ticket)
+    assert run.status == "Completed"
+    outputs = _step(app, run.id, "Run_Triage").outputs
+    assert outputs is not None
+    child_run = app.run(outputs["child_run"])
+    assert len(child_run.created_by) == 150  # the column's length
+    assert child_run.created_by.startswith("flow:Triage Work: nnn")

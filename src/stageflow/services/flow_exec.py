@@ -10,7 +10,8 @@ Session's bookkeeping even when no statement runs in it (4 per run of the benchm
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -40,20 +41,35 @@ class RefusalIgnored(Exception):
 
 
 class _Savepoint:
-    """A flow's savepoint, begun at its first use of the database (`begin`, again: no-op)."""
+    """A flow's savepoint, begun at its first use of the database (`using`)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
         self._begun: SessionTransaction | None = None
+        self._transient: Exception | None = None  # one the flow may have caught
 
     def begin(self) -> None:
         if self._begun is None:
             self._begun = self._session.begin_nested()
 
+    @contextmanager
+    def using(self) -> Iterator[None]:
+        """Around each use of the database by the flow: begins the savepoint first, and notes
+        a failure of stageflow's own transaction (a deadlock, say) in case the flow catches it."""
+        self.begin()
+        try:
+            yield
+        except Exception as exc:
+            if _database_failed(exc):
+                self._transient = exc
+            raise
+
     def commit(self) -> None:
         if self._begun is None:
             return
         if db.statement_refused(self._session):  # PostgreSQL would refuse the commit too
+            if self._transient is not None:  # the transaction's failure, not the flow's
+                raise self._transient
             raise RefusalIgnored(
                 "the database refused a statement of this flow, which caught the error and "
                 "carried on; its writes are undone"
@@ -81,15 +97,16 @@ def context(
     def start(name: str, inputs: Mapping[str, Any], record: str | None) -> str:
         from stageflow.services.runs import start_in  # runs drives flows; flows may start runs
 
-        savepoint.begin()
-        return start_in(tx, name, inputs, record, by=f"flow:{run.name if run else 'none'}").id
+        with savepoint.using():
+            by = f"flow:{run.name if run else 'none'}"
+            return start_in(tx, name, inputs, record, by=by).id
 
     def publish(run_id: str) -> None:
-        savepoint.begin()
         key = f"reevaluate:{run_id}:{tx.now.isoformat()}:{id(tx)}"
-        outbox.enqueue(tx.session, triggers.REEVALUATE, key, {"run_id": run_id}, tx.now, run_id)
+        with savepoint.using():
+            outbox.enqueue(tx.session, triggers.REEVALUATE, key, {"run_id": run_id}, tx.now, run_id)
 
-    records = TxRecords(tx, before_use=savepoint.begin)
+    records = TxRecords(tx, using=savepoint.using)
     return FlowContext(records=records, run=info, start=start, publish=publish)
 
 
@@ -126,8 +143,8 @@ def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
     outer_depth, tx.trigger_depth = tx.trigger_depth, run.trigger_depth + 1
 
     def definition(name: str) -> FlowDef | None:
-        savepoint.begin()
-        return flow_definition(tx, name)
+        with savepoint.using():
+            return flow_definition(tx, name)
 
     try:
         if tx.rt.registry.get(command.flow) is None:  # a new deploy may name new modules

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -111,38 +112,41 @@ def update_in(tx: Tx, record_id: str, values: Mapping[str, Any], by: str) -> Rec
 
 
 class TxRecords:
-    """The records a flow sees: reads and writes inside the step's transaction. `before_use`
-    runs before each use of the database (the flow's savepoint begins then). The transaction
-    is not the flow's to use: its statements must follow the savepoint."""
+    """The records a flow sees: reads and writes inside the step's transaction. `using` wraps
+    each use of the database (the flow's savepoint begins then). The transaction is not the
+    flow's to use: its statements must follow the savepoint."""
 
     def __init__(
-        self, tx: Tx, by: str = "system", before_use: Callable[[], None] = lambda: None
+        self,
+        tx: Tx,
+        by: str = "system",
+        using: Callable[[], AbstractContextManager[None]] = nullcontext,
     ) -> None:
         self._tx = tx
         self._by = by
-        self._before_use = before_use
+        self._using = using
 
     def get(self, object: str, id: str) -> dict[str, Any] | None:
-        self._before_use()
-        row = store.get(self._tx.session, id)
+        with self._using():
+            row = store.get(self._tx.session, id)
         if row is None or row.object != object:
             return None
         return row.values()
 
     def create(self, object: str, values: Mapping[str, Any]) -> str:
-        self._before_use()
-        return create_in(self._tx, object, values, self._by).id
+        with self._using():
+            return create_in(self._tx, object, values, self._by).id
 
     def update(self, object: str, id: str, values: Mapping[str, Any]) -> None:
-        self._before_use()
-        row = store.get(self._tx.session, id)
-        if row is None or row.object != object:
-            raise NotFound(f"no {object} record {id}")
-        update_in(self._tx, id, values, self._by)
+        with self._using():
+            row = store.get(self._tx.session, id)
+            if row is None or row.object != object:
+                raise NotFound(f"no {object} record {id}")
+            update_in(self._tx, id, values, self._by)
 
     def find(self, object: str, **equals: Any) -> list[dict[str, Any]]:
-        self._before_use()
-        rows = [r.values() for r in store.find(self._tx.session, object, limit=None)]
+        with self._using():
+            rows = [r.values() for r in store.find(self._tx.session, object, limit=None)]
         return [r for r in rows if all(r.get(k) == v for k, v in equals.items())]
 
 

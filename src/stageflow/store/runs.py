@@ -19,6 +19,7 @@ from stageflow.store.codec import encode_state
 from stageflow.store.prepared import Prepared, pipelined
 
 RUN_NAME_LENGTH: int = t.runs.c.name.type.length  # type: ignore[attr-defined]
+ACTOR_LENGTH: int = t.runs.c.created_by.type.length  # type: ignore[attr-defined]
 
 # The hot path's statements: every event runs them (see store/prepared.py).
 _d = t.definitions.c
