@@ -67,9 +67,9 @@ class _Savepoint:
     def commit(self) -> None:
         if self._begun is None:
             return
+        if self._transient is not None:  # the transaction's failure, which the flow caught
+            raise self._transient
         if db.statement_refused(self._session):  # PostgreSQL would refuse the commit too
-            if self._transient is not None:  # the transaction's failure, not the flow's
-                raise self._transient
             raise RefusalIgnored(
                 "the database refused a statement of this flow, which caught the error and "
                 "carried on; its writes are undone"
