@@ -184,10 +184,10 @@ def _open_items(app: App, user: str) -> int:
     """How many open work items the user's inbox holds (theirs and their groups' and queues')."""
     c = t.work_items.c
     with transaction(app.rt) as tx:
-        principals = [("user", user), *people_store.memberships_of(tx.session, user)]
+        principals = [("user", user), *people_store.memberships_of(tx.conn, user)]
         mine = or_(*(and_(c.assignee_kind == k, c.assignee == n) for k, n in principals))
         stmt = select(func.count()).select_from(t.work_items).where(mine, c.status == "Assigned")
-        return int(tx.session.execute(stmt).scalar_one())
+        return int(tx.conn.execute(stmt).scalar_one())
 
 
 def _runs_stmt(status: str) -> Any:
@@ -202,7 +202,7 @@ def _query(app: App, stmt: Any) -> Callable[[], object]:
 
     def run() -> object:
         with transaction(app.rt) as tx:
-            return _check([RunSummary(**r._mapping) for r in tx.session.execute(stmt)])
+            return _check([RunSummary(**r._mapping) for r in tx.conn.execute(stmt)])
 
     return run
 

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from stageflow.app import App
 from stageflow.store import records as records_store
@@ -172,10 +171,10 @@ def test_a_deadlock_a_flow_catches_still_fails_the_whole_transaction(
     ticket = app.records.create("Ticket", {"Title": "t"}).id
     get = records_store.get
 
-    def deadlocked(session: Session, record_id: str, lock: bool = False) -> Any:
+    def deadlocked(conn: Connection, record_id: str, lock: bool = False) -> Any:
         if record_id == ticket:  # the flow's read: PostgreSQL picks it as a deadlock's victim
-            session.execute(text(DEADLOCK))
-        return get(session, record_id, lock)
+            conn.execute(text(DEADLOCK))
+        return get(conn, record_id, lock)
 
     monkeypatch.setattr(records_store, "get", deadlocked)
     with pytest.raises(DBAPIError, match="deadlock detected"):

@@ -12,8 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select
 
 from stageflow.app import App
 from stageflow.definitions.project import find
@@ -94,14 +93,14 @@ def test_parallel_wrong_passwords_are_each_counted(pg_app: App) -> None:
     for g in guesses:
         g.join(30)
     with transaction(app.rt) as tx:
-        counted, _locked_until = people_store.failures(tx.session, "bob")
+        counted, _locked_until = people_store.failures(tx.conn, "bob")
     assert (outcomes, counted) == (["refused"] * 4, 4)
 
 
 def _deploy_version_2_of_doc(tx: Tx) -> None:  # as deployments._deploy_one does
     text = "stageflow: 1\nkind: object\nname: Doc\nfields: []\n"
-    defs_store.lock_versions(tx.session, "object", "Doc")
-    defs_store.add_version(tx.session, "object", "Doc", "x" * 64, "doc2.yaml", text, tx.now,
+    defs_store.lock_versions(tx.conn, "object", "Doc")
+    defs_store.add_version(tx.conn, "object", "Doc", "x" * 64, "doc2.yaml", text, tx.now,
                            "bob", True)  # fmt: skip
 
 
@@ -129,11 +128,11 @@ def test_two_projects_deployed_at_once_both_keep_their_flow_modules(
     _while_held(
         app,
         postgres_url,  # the end of a deploy of crash_project, while trigger_project deploys
-        lambda tx: deployments._remember_modules(tx.session, crash),
+        lambda tx: deployments._remember_modules(tx.conn, crash),
         lambda: app.deploy(SERVICES / "trigger_project"),
     )
     with transaction(app.rt) as tx:
-        roots = {Path(p["root"]).name for p in defs_store.get_setting(tx.session, "projects")}
+        roots = {Path(p["root"]).name for p in defs_store.get_setting(tx.conn, "projects")}
     assert roots == {"examples", "crash_project", "trigger_project"}
 
 
@@ -152,8 +151,8 @@ def test_the_first_version_of_a_name_deployed_twice_at_once_is_added_then_kept(
     text = "stageflow: 1\nkind: object\nname: Memo\nfields: [{name: Note, type: text}]\n"
 
     def deploy_memo(tx: Tx) -> None:  # as deployments._deploy_one does
-        defs_store.lock_versions(tx.session, "object", "Memo")
-        defs_store.add_version(tx.session, "object", "Memo", "y" * 64, "memo.yaml", text,
+        defs_store.lock_versions(tx.conn, "object", "Memo")
+        defs_store.add_version(tx.conn, "object", "Memo", "y" * 64, "memo.yaml", text,
                                tx.now, "bob", True)  # fmt: skip
 
     _while_held(app, postgres_url, deploy_memo, lambda: app.deploy(_project_with_memo(tmp_path)))
@@ -181,8 +180,8 @@ def test_two_projects_sharing_definitions_in_another_order_deploy_at_once(
     first_lock = threading.local()
     lock_versions = defs_store.lock_versions
 
-    def lock_then_meet(session: Session, kind: str, name: str) -> None:
-        lock_versions(session, kind, name)
+    def lock_then_meet(conn: Connection, kind: str, name: str) -> None:
+        lock_versions(conn, kind, name)
         if not getattr(first_lock, "taken", False):
             first_lock.taken = True  # each deploy holds one lock before it asks for the next
             with contextlib.suppress(threading.BrokenBarrierError):
@@ -214,11 +213,11 @@ def test_the_first_two_projects_deployed_at_once_both_keep_their_flow_modules(
     _while_held(
         app,
         postgres_url,
-        lambda tx: deployments._remember_modules(tx.session, crash),
+        lambda tx: deployments._remember_modules(tx.conn, crash),
         lambda: app.deploy(SERVICES / "trigger_project"),
     )
     with transaction(app.rt) as tx:
-        roots = {Path(p["root"]).name for p in defs_store.get_setting(tx.session, "projects")}
+        roots = {Path(p["root"]).name for p in defs_store.get_setting(tx.conn, "projects")}
     assert roots == {"crash_project", "trigger_project"}
 
 
@@ -228,8 +227,8 @@ def test_failed_logins_at_once_for_a_name_that_is_no_user_are_each_counted(
     app = pg_app
 
     def first_failure(tx: Tx) -> None:  # as authenticate does
-        people_store.lock_user(tx.session, "nobody")
-        people_store.set_failures(tx.session, "nobody", 1, None)
+        people_store.lock_user(tx.conn, "nobody")
+        people_store.set_failures(tx.conn, "nobody", 1, None)
 
     def guess() -> None:
         with pytest.raises(auth.NotAuthenticated, match="wrong username or password"):
@@ -237,7 +236,7 @@ def test_failed_logins_at_once_for_a_name_that_is_no_user_are_each_counted(
 
     _while_held(app, postgres_url, first_failure, guess)
     with transaction(app.rt) as tx:
-        assert people_store.failures(tx.session, "nobody")[0] == 2
+        assert people_store.failures(tx.conn, "nobody")[0] == 2
 
 
 def test_a_workers_heartbeat_does_not_wait_for_its_own_running_flow(pg_app: App) -> None:
@@ -246,10 +245,10 @@ def test_a_workers_heartbeat_does_not_wait_for_its_own_running_flow(pg_app: App)
     app.records.create("Doc", {"Status": "Draft"})  # queues the triggered run's start
     workers.register(app.rt, "w1", "host", 1, 2)
     with transaction(app.rt) as tx:
-        message = outbox.claim(tx.session, "w1", tx.now, timedelta(seconds=30))
+        message = outbox.claim(tx.conn, "w1", tx.now, timedelta(seconds=30))
     assert message is not None
     with transaction(app.rt) as tx:  # a loop of w1 carrying the message out, mid-flow
-        assert outbox.lock_claimed(tx.session, message.id, "w1")
+        assert outbox.lock_claimed(tx.conn, message.id, "w1")
         beat = threading.Thread(target=workers.beat, args=(app.rt, "w1"))
         beat.start()
         beat.join(5)
@@ -306,9 +305,9 @@ def test_a_run_resumed_while_its_record_changes_sees_the_change(
 
 
 def _rechecks(app: App) -> list[dict[str, object]]:
-    with app.rt.session() as session:
+    with app.rt.connect() as conn:
         found = select(t.outbox).where(t.outbox.c.kind == driver.RECHECK).order_by(t.outbox.c.id)
-        return [dict(row._mapping) for row in session.execute(found)]
+        return [dict(row._mapping) for row in conn.execute(found)]
 
 
 def test_a_record_an_update_still_holds_is_looked_at_later_without_re_evaluating(

@@ -41,7 +41,7 @@ def test_a_deadlock_under_a_flow_fails_the_transaction_and_the_message_is_given_
     assert app.runs(orchestration="D_Approval") == []  # no run left with a step in Error
     with transaction(app.rt) as tx:
         c = t.outbox.c
-        message = tx.session.execute(
+        message = tx.conn.execute(
             select(c.status, c.claimed_by, c.attempts, c.available_at, c.last_error)
         ).one()
         now = tx.now
@@ -51,7 +51,7 @@ def test_a_deadlock_under_a_flow_fails_the_transaction_and_the_message_is_given_
 
     monkeypatch.undo()  # the database is well again: the start is carried out
     with transaction(app.rt) as tx:
-        tx.session.execute(t.outbox.update().values(available_at=tx.now))
+        tx.conn.execute(t.outbox.update().values(available_at=tx.now))
     assert outbox_work.process_next(app.rt, "w1")
     [run] = app.runs(orchestration="D_Approval")
     assert run.status == "InProgress"

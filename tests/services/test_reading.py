@@ -66,5 +66,5 @@ def test_a_write_inside_a_reading_transaction_fails_on_postgresql(
         pytest.skip("SQLite's reading transaction is a deferred one; nothing refuses a write")
     app = example_app
     with pytest.raises(Exception, match="read-only transaction"), reading(app.rt) as tx:
-        records_store.insert_record(tx.session, "r1", "Expense", "x", None, {}, tx.now, "alice")
+        records_store.insert_record(tx.conn, "r1", "Expense", "x", None, {}, tx.now, "alice")
     assert app.records.list("Expense") == []

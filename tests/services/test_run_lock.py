@@ -37,7 +37,7 @@ def test_a_run_loaded_after_waiting_for_its_lock_has_its_records_committed_value
     with transaction(app.rt) as tx:
         load(tx, run.id)  # holds the run's lock, then changes its record
         records_store.update_record(
-            tx.session, expense, "dinner", {"Title": "dinner", "Amount": 40.0}, tx.now, "bob"
+            tx.conn, expense, "dinner", {"Title": "dinner", "Amount": 40.0}, tx.now, "bob"
         )
         waiter = threading.Thread(target=second_writer)
         waiter.start()

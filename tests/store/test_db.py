@@ -12,8 +12,8 @@ from stageflow.store import db
 
 
 def _backend_pid(app: App) -> int:
-    with app.rt.session() as session, session.begin():
-        return int(session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+    with app.rt.connect() as conn, conn.begin():
+        return int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
 
 
 def test_a_connection_the_server_closed_while_idle_is_replaced(

@@ -32,14 +32,14 @@ def test_sqlite_stores_what_sqlalchemys_datetime_stores_and_reads_it_back(
 ) -> None:
     app = stageflow.connect(sqlite_url, embedded_worker=False)
     try:
-        with app.rt.session() as session, session.begin():
+        with app.rt.connect() as conn, conn.begin():
             for i, at in enumerate(TIMES):
-                session.execute(insert(t.records).values(_row(i, at)))
-            stored = session.execute(text("SELECT created_at FROM records ORDER BY id")).scalars()
-            sqlalchemys = DATETIME().bind_processor(session.get_bind().dialect)
+                conn.execute(insert(t.records).values(_row(i, at)))
+            stored = conn.execute(text("SELECT created_at FROM records ORDER BY id")).scalars()
+            sqlalchemys = DATETIME().bind_processor(conn.dialect)
             assert list(stored) == [sqlalchemys(at.astimezone(UTC).replace(tzinfo=None))
                                     for at in TIMES]  # fmt: skip
-            read = session.execute(select(t.records.c.created_at).order_by(t.records.c.id))
+            read = conn.execute(select(t.records.c.created_at).order_by(t.records.c.id))
             assert [(at, at.tzinfo) for at in read.scalars()] == [(at, UTC) for at in TIMES]
     finally:
         app.close()
@@ -48,7 +48,7 @@ def test_sqlite_stores_what_sqlalchemys_datetime_stores_and_reads_it_back(
 def test_a_naive_datetime_is_refused(app: App) -> None:
     with (
         pytest.raises(Exception, match="naive datetime"),
-        app.rt.session() as session,
-        session.begin(),
+        app.rt.connect() as conn,
+        conn.begin(),
     ):
-        session.execute(insert(t.records).values(_row(0, datetime(2026, 3, 1))))
+        conn.execute(insert(t.records).values(_row(0, datetime(2026, 3, 1))))

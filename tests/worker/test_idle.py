@@ -24,7 +24,7 @@ def _claimed_by_another_worker(app: App) -> outbox.Message:
     app.deploy(TRIGGERS)
     app.records.create("Doc", {"Status": "Draft"})  # a message for the workers
     with transaction(app.rt) as tx:
-        message = outbox.claim(tx.session, "w1", tx.now, timedelta(milliseconds=1))
+        message = outbox.claim(tx.conn, "w1", tx.now, timedelta(milliseconds=1))
     assert message is not None
     return message
 
@@ -44,7 +44,7 @@ def test_an_idle_worker_backs_off_from_a_due_message_it_cannot_claim(
     stop = threading.Event()
     worker = Worker(app.rt, idle_wait=60)
     with transaction(app.rt) as tx:  # ...and is still carrying it out: its row is locked
-        assert outbox.lock_claimed(tx.session, message.id, "w1")
+        assert outbox.lock_claimed(tx.conn, message.id, "w1")
         thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
         thread.start()
         time.sleep(2.0)
@@ -64,9 +64,9 @@ def test_a_retry_coming_due_behind_a_stuck_message_is_looked_at_on_time(
     stop = threading.Event()
     worker = Worker(app.rt, idle_wait=60)
     with transaction(app.rt) as held:
-        assert outbox.lock_claimed(held.session, message.id, "w1")
+        assert outbox.lock_claimed(held.conn, message.id, "w1")
         with transaction(app.rt) as tx:  # and a retry due in 1 s, which no one announces
-            outbox.enqueue(tx.session, "reevaluate", "retry", {}, tx.now, None,
+            outbox.enqueue(tx.conn, "reevaluate", "retry", {}, tx.now, None,
                            tx.now + timedelta(seconds=1))  # fmt: skip
         due = time.monotonic() + 1.0  # (the database clock's second began a moment ago)
         thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)

@@ -46,9 +46,9 @@ def set_password(rt: Runtime, username: str, password: str) -> None:
             Problem(f"a password has at least {MIN_PASSWORD} characters", field="password")
         )
     with transaction(rt) as tx:
-        if store.user(tx.session, username) is None:
+        if store.user(tx.conn, username) is None:
             raise NotFound(Problem(f"no user {username!r}", field="username"))
-        store.update_user(tx.session, username, password_hash=_hasher.hash(password))
+        store.update_user(tx.conn, username, password_hash=_hasher.hash(password))
 
 
 def lock_time(failures: int) -> timedelta | None:
@@ -62,21 +62,21 @@ def lock_time(failures: int) -> timedelta | None:
 def authenticate(rt: Runtime, username: str, password: str) -> User:
     """The user, when the password is right; refuses while the account is locked."""
     with transaction(rt) as tx:
-        store.lock_user(tx.session, username)  # parallel attempts count one after another
-        count, locked_until = store.failures(tx.session, username)
+        store.lock_user(tx.conn, username)  # parallel attempts count one after another
+        count, locked_until = store.failures(tx.conn, username)
         if locked_until is not None and locked_until > tx.now:
             raise NotAuthenticated(
                 f"too many failed logins for {username!r}; try again after "
                 f"{locked_until:%H:%M:%S} UTC"
             )
-        user = store.user(tx.session, username)
-        stored = store.password_hash(tx.session, username)
+        user = store.user(tx.conn, username)
+        stored = store.password_hash(tx.conn, username)
         if user is not None and user.active and stored and _verify(stored, password):
-            store.set_failures(tx.session, username, 0, None)
+            store.set_failures(tx.conn, username, 0, None)
             return user
         count += 1
         lock = lock_time(count)
-        store.set_failures(tx.session, username, count, tx.now + lock if lock else None)
+        store.set_failures(tx.conn, username, count, tx.now + lock if lock else None)
     raise NotAuthenticated("wrong username or password")
 
 
@@ -89,11 +89,11 @@ def _verify(stored: str, password: str) -> bool:
 
 def create_token(rt: Runtime, username: str, name: str = "api") -> NewToken:
     with transaction(rt) as tx:
-        if store.user(tx.session, username) is None:
+        if store.user(tx.conn, username) is None:
             raise NotFound(Problem(f"no user {username!r}", field="username"))
         token_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
-        store.add_token(tx.session, token_id, username, name, _secret_hash(secret), tx.now)
+        store.add_token(tx.conn, token_id, username, name, _secret_hash(secret), tx.now)
     return NewToken(token_id, username, f"sf_{token_id}_{secret}")
 
 
@@ -104,23 +104,23 @@ def user_for_token(rt: Runtime, token: str) -> User:
     if prefix != "sf" or not token_id or not secret:
         raise NotAuthenticated("malformed token: expected sf_<id>_<secret>")
     with transaction(rt) as tx:
-        found = store.token(tx.session, token_id)
+        found = store.token(tx.conn, token_id)
         if found is None or found.revoked_at is not None:
             raise NotAuthenticated("unknown or revoked token")
         if not hmac.compare_digest(found.secret_hash, _secret_hash(secret)):
             raise NotAuthenticated("unknown or revoked token")
-        user = store.user(tx.session, found.username)
+        user = store.user(tx.conn, found.username)
         if user is None or not user.active:
             raise NotAuthenticated("the token's user is inactive")
-        store.touch_token(tx.session, token_id, tx.now)
+        store.touch_token(tx.conn, token_id, tx.now)
         return user
 
 
 def revoke_token(rt: Runtime, token_id: str, by: User) -> None:
     with transaction(rt) as tx:
-        found = store.token(tx.session, token_id)
+        found = store.token(tx.conn, token_id)
         if found is None:
             raise NotFound(Problem(f"no token {token_id}", field="token"))
         if found.username != by.username and by.role != Role.ADMIN.value:
             raise PermissionDenied("only its owner or an admin can revoke a token")
-        store.revoke_token(tx.session, token_id, tx.now)
+        store.revoke_token(tx.conn, token_id, tx.now)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from stageflow.definitions.catalog import signature_of
 from stageflow.definitions.loader import Bundle, load_path
@@ -51,12 +51,12 @@ def _prepare(path: Path, registry: Registry) -> tuple[Project, Bundle]:
     return project, load_path(project.definitions)
 
 
-def _known(session: Session, registry: Registry, bundle: Bundle) -> Known:
+def _known(conn: Connection, registry: Registry, bundle: Bundle) -> Known:
     flows = dict(registry.signatures())
     objects: dict[str, ObjectDef] = {}
     orchestrations = set()
-    for v in store.all_active(session):
-        d = store.parsed(session, v.id)
+    for v in store.all_active(conn):
+        d = store.parsed(conn, v.id)
         if isinstance(d, ScreenFlow | FlowDef):
             flows.setdefault(d.name, signature_of(d))
         elif isinstance(d, ObjectDef):
@@ -70,7 +70,7 @@ def check(rt: Runtime, path: Path) -> list[Problem]:
     """Every problem with the definitions at `path`, against what is deployed; writes nothing."""
     _, bundle = _prepare(path, rt.registry)
     with reading(rt) as tx:
-        return validate(bundle, _known(tx.session, rt.registry, bundle))
+        return validate(bundle, _known(tx.conn, rt.registry, bundle))
 
 
 def content_hash(text: str) -> str:
@@ -82,62 +82,62 @@ def content_hash(text: str) -> str:
 def deploy(rt: Runtime, path: Path, by: str, activate: bool = True) -> list[Deployed]:
     project, bundle = _prepare(path, rt.registry)
     with transaction(rt) as tx:
-        problems = validate(bundle, _known(tx.session, rt.registry, bundle))
+        problems = validate(bundle, _known(tx.conn, rt.registry, bundle))
         if problems:
             raise DefinitionError(problems)  # the transaction rolls back: nothing deployed
         # A deploy or an activation of a definition at a time; every deploy takes its locks in
         # one order, so two deploys of projects sharing definitions cannot deadlock.
         names = {(KIND_OF[type(s.definition)].value, s.definition.name) for s in bundle.sources}
         for kind, name in sorted(names):
-            store.lock_versions(tx.session, kind, name)
+            store.lock_versions(tx.conn, kind, name)
         out = []
         for source in bundle.sources:
             out.append(
                 _deploy_one(
-                    tx.session, source.definition, source.file, source.text, tx.now, by, activate
+                    tx.conn, source.definition, source.file, source.text, tx.now, by, activate
                 )
             )
         if project.modules:
-            _remember_modules(tx.session, project)
+            _remember_modules(tx.conn, project)
         return out
 
 
 def _deploy_one(
-    session: Session, d: Definition, file: str, text: str, now: Any, by: str, activate: bool
+    conn: Connection, d: Definition, file: str, text: str, now: Any, by: str, activate: bool
 ) -> Deployed:
     """Add `d` as a new version unless it is the latest already; its lock is held (deploy)."""
     kind = KIND_OF[type(d)].value
     digest = content_hash(text)
-    last = store.latest(session, kind, d.name)
+    last = store.latest(conn, kind, d.name)
     if last is not None and last.content_hash == digest:
         if activate and not last.active:
-            store.activate(session, kind, d.name, last.version)
+            store.activate(conn, kind, d.name, last.version)
         return Deployed(kind, d.name, last.version, changed=False)
-    version = store.add_version(session, kind, d.name, digest, file, text, now, by, activate)
+    version = store.add_version(conn, kind, d.name, digest, file, text, now, by, activate)
     return Deployed(kind, d.name, version, changed=True)
 
 
-def _remember_modules(session: Session, project: Project) -> None:
-    projects: list[dict[str, Any]] = store.get_setting(session, "projects", lock=True) or []
+def _remember_modules(conn: Connection, project: Project) -> None:
+    projects: list[dict[str, Any]] = store.get_setting(conn, "projects", lock=True) or []
     entry = {"root": str(project.root), "modules": list(project.modules)}
     projects = [p for p in projects if p["root"] != entry["root"]] + [entry]
-    store.put_setting(session, "projects", projects)
+    store.put_setting(conn, "projects", projects)
 
 
 def versions(
     rt: Runtime, kind: str | None = None, name: str | None = None
 ) -> list[DeployedVersion]:
     with reading(rt) as tx:
-        return store.versions(tx.session, kind, name)
+        return store.versions(tx.conn, kind, name)
 
 
 def set_active(rt: Runtime, kind: str, name: str, version: int | None) -> None:
     """Activate `version` of a definition, or deactivate it when `version` is None."""
     with transaction(rt) as tx:
-        store.lock_versions(tx.session, kind, name)  # sees a deploy that committed meanwhile
+        store.lock_versions(tx.conn, kind, name)  # sees a deploy that committed meanwhile
         if version is None:
-            store.deactivate(tx.session, kind, name)
-        elif not store.activate(tx.session, kind, name, version):
+            store.deactivate(tx.conn, kind, name)
+        elif not store.activate(tx.conn, kind, name, version):
             raise DefinitionError(
                 Problem(f"{kind} {name!r} has no version {version}", field="version")
             )
@@ -146,4 +146,4 @@ def set_active(rt: Runtime, kind: str, name: str, version: int | None) -> None:
 def source(rt: Runtime, version_id: int) -> str:
     """The YAML text a version was deployed from."""
     with reading(rt) as tx:
-        return store.source_text(tx.session, version_id)
+        return store.source_text(tx.conn, version_id)

@@ -51,7 +51,7 @@ def drive(
     if run is before:  # nothing happened: nothing to write
         return run
     notifications.work_item_emails(tx, before, run)
-    runs_store.save(tx.session, before, run, log, new_definition_id)
+    runs_store.save(tx.conn, before, run, log, new_definition_id)
     tx.logged.setdefault(run.id, []).extend(log)
     return run
 
@@ -61,14 +61,14 @@ def _recheck_record(tx: Tx, run: Run, log: list[LogEntry], wait: timedelta) -> R
     re-evaluation that change queued for the record's runs cannot include a run it did not
     see (one started or resumed meanwhile): re-evaluate now, or once the update commits."""
     assert run.record_id is not None
-    found = records_store.recheck(tx.session, run.record_id, run.record)
+    found = records_store.recheck(tx.conn, run.record_id, run.record)
     if found.changed is not None:
         changed = Reevaluate(reason=_changed(run))
         return _apply(tx, replace(run, record=found.changed), deque([changed]), log)
     if found.busy:  # its update is in flight: a worker looks again once it is likely done
         payload = {"run_id": run.id, "seen": _digest(run.record), "wait": wait.total_seconds()}
         key = f"recheck:{run.id}:{new_id()}"
-        outbox.enqueue(tx.session, RECHECK, key, payload, tx.now, run.id, tx.now + wait)
+        outbox.enqueue(tx.conn, RECHECK, key, payload, tx.now, run.id, tx.now + wait)
     return run
 
 
@@ -109,7 +109,7 @@ def _apply(tx: Tx, run: Run, pending: deque[Event], log: list[LogEntry]) -> Run:
                     pending.append(flow_exec.run_background(tx, run, command))
                 case RunFlow():
                     outbox.enqueue(
-                        tx.session, RUN_FLOW, _key(command), _payload(command), tx.now, run.id
+                        tx.conn, RUN_FLOW, _key(command), _payload(command), tx.now, run.id
                     )
                 case Evaluate():
                     pending.append(flow_exec.evaluate(tx, run, command))
@@ -131,5 +131,5 @@ def _payload(c: RunFlow) -> dict[str, object]:
 
 
 def load_record(tx: Tx, record_id: str) -> dict[str, object] | None:
-    row = records_store.get(tx.session, record_id)
+    row = records_store.get(tx.conn, record_id)
     return None if row is None else row.values()

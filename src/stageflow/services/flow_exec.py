@@ -3,8 +3,8 @@
 Each flow runs in a savepoint: when it raises, its own writes are undone and the step fails
 with the message and traceback; what earlier steps wrote stays. The savepoint begins at the
 flow's first use of the database through its context (records, starting a run, publishing an
-event, a subflow's definition): most flows never use it, and a savepoint costs ~15 µs of the
-Session's bookkeeping even when no statement runs in it (4 per run of the benchmark's shape).
+event, a subflow's definition): most flows never use it (4 per run of the benchmark's shape),
+and a savepoint is a statement (a round trip on PostgreSQL) even when nothing runs in it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import Connection, NestedTransaction
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, SessionTransaction
 
 from stageflow.definitions.model import FlowDef
 from stageflow.engine.commands import Evaluate, RunFlow
@@ -43,14 +43,14 @@ class RefusalIgnored(Exception):
 class _Savepoint:
     """A flow's savepoint, begun at its first use of the database (`using`)."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
-        self._begun: SessionTransaction | None = None
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._begun: NestedTransaction | None = None
         self._transient: Exception | None = None  # one the flow may have caught
 
     def begin(self) -> None:
         if self._begun is None:
-            self._begun = self._session.begin_nested()
+            self._begun = self._conn.begin_nested()
 
     @contextmanager
     def using(self) -> Iterator[None]:
@@ -69,7 +69,7 @@ class _Savepoint:
             return
         if self._transient is not None:  # the transaction's failure, which the flow caught
             raise self._transient
-        if db.statement_refused(self._session):  # PostgreSQL would refuse the commit too
+        if db.statement_refused(self._conn):  # PostgreSQL would refuse the commit too
             raise RefusalIgnored(
                 "the database refused a statement of this flow, which caught the error and "
                 "carried on; its writes are undone"
@@ -104,7 +104,7 @@ def context(
     def publish(run_id: str) -> None:
         key = f"reevaluate:{run_id}:{tx.now.isoformat()}:{id(tx)}"
         with savepoint.using():
-            outbox.enqueue(tx.session, triggers.REEVALUATE, key, {"run_id": run_id}, tx.now, run_id)
+            outbox.enqueue(tx.conn, triggers.REEVALUATE, key, {"run_id": run_id}, tx.now, run_id)
 
     records = TxRecords(tx, using=savepoint.using)
     return FlowContext(records=records, run=info, start=start, publish=publish)
@@ -130,15 +130,15 @@ def _error(exc: BaseException) -> ErrorInfo:
 
 
 def flow_definition(tx: Tx, name: str) -> FlowDef | None:
-    version = defs_store.active(tx.session, "flow", name)
+    version = defs_store.active(tx.conn, "flow", name)
     if version is None:
         return None
-    found = defs_store.parsed_version(tx.session, version)
+    found = defs_store.parsed_version(tx.conn, version)
     return found if isinstance(found, FlowDef) else None
 
 
 def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
-    savepoint = _Savepoint(tx.session)
+    savepoint = _Savepoint(tx.conn)
     ctx = context(tx, run, savepoint, command.step, command.attempt)
     outer_depth, tx.trigger_depth = tx.trigger_depth, run.trigger_depth + 1
 
@@ -149,7 +149,7 @@ def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
     try:
         if tx.rt.registry.get(command.flow) is None:  # a new deploy may name new modules
             savepoint.begin()
-            tx.rt.load_flow_modules(tx.session)
+            tx.rt.load_flow_modules(tx.conn)
         outputs = run_autolaunched(command.flow, command.inputs, ctx, tx.rt.registry, definition)
         savepoint.commit()
     except Exception as exc:  # the user's flow failed: the step goes to Error, with its traceback
@@ -163,12 +163,12 @@ def run_background(tx: Tx, run: Run, command: RunFlow) -> Event:
 
 
 def evaluate(tx: Tx, run: Run, command: Evaluate) -> Event:
-    savepoint = _Savepoint(tx.session)
+    savepoint = _Savepoint(tx.conn)
     ctx = context(tx, run, savepoint)
     try:
         if tx.rt.registry.get(command.flow) is None:  # a new deploy may name new modules
             savepoint.begin()
-            tx.rt.load_flow_modules(tx.session)
+            tx.rt.load_flow_modules(tx.conn)
         value = run_evaluation(command.flow, command.inputs, ctx, tx.rt.registry)
         savepoint.commit()
     except Exception as exc:  # reported as the criterion's failure: the run goes to Error

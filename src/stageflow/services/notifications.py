@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, select
 
 from stageflow.definitions import references
 from stageflow.definitions.model import AssigneeKind
@@ -76,7 +75,7 @@ def _notices(before: Run | None, after: Run) -> list[_Notice]:
 
 def _enqueue(tx: Tx, run: Run, notice: _Notice, subject: str | None, body: str | None) -> None:
     item = notice.item
-    recipients = _recipients(tx.session, item)
+    recipients = _recipients(tx.conn, item)
     if not recipients:
         log.info("work item %s: nobody to email for %s", item.id, item.assignee)
         return
@@ -86,7 +85,7 @@ def _enqueue(tx: Tx, run: Run, notice: _Notice, subject: str | None, body: str |
         context["custom_body"] = references.render(body, resolve)
     custom_subject = references.render(subject, resolve) if subject else None
     # The number of the assignment: how many times the work item changed before this one.
-    number = _transitions(tx.session, run.id, item.id)
+    number = _transitions(tx.conn, run.id, item.id)
     folder = tx.rt.settings.templates
     for user in recipients:
         key = f"{EMAIL}:{item.id}:{number}:{user.username}"
@@ -102,7 +101,7 @@ def _enqueue(tx: Tx, run: Run, notice: _Notice, subject: str | None, body: str |
             "work_item": item.id,
             "username": user.username,
         }
-        outbox.enqueue(tx.session, EMAIL, key, payload, tx.now, run.id)
+        outbox.enqueue(tx.conn, EMAIL, key, payload, tx.now, run.id)
 
 
 def message_id(key: str) -> str:
@@ -110,20 +109,20 @@ def message_id(key: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@stageflow>"
 
 
-def _recipients(session: Session, item: WorkItem) -> list[User]:
+def _recipients(conn: Connection, item: WorkItem) -> list[User]:
     """The active users with an email address whom the work item is assigned to."""
     if item.assignee.kind is AssigneeKind.USER:
         usernames: tuple[str, ...] = (item.assignee.name,)
     else:
-        group = people_store.group(session, item.assignee.name)
+        group = people_store.group(conn, item.assignee.name)
         usernames = () if group is None else group.members
-    found = [people_store.user(session, name) for name in usernames]
+    found = [people_store.user(conn, name) for name in usernames]
     return [u for u in found if u is not None and u.active and u.email]
 
 
 def _context(tx: Tx, run: Run, notice: _Notice) -> dict[str, Any]:
     item = notice.item
-    row = records_store.get(tx.session, item.record_id) if item.record_id else None
+    row = records_store.get(tx.conn, item.record_id) if item.record_id else None
     base = tx.rt.settings.base_url.rstrip("/")
     record: dict[str, str | None]
     if row is not None:
@@ -135,7 +134,7 @@ def _context(tx: Tx, run: Run, notice: _Notice) -> dict[str, Any]:
     return {
         "work_item": {"id": item.id, "name": item.name, "step": item.step},
         "assignee": str(item.assignee),
-        "assignee_label": _assignee_label(tx.session, item),
+        "assignee_label": _assignee_label(tx.conn, item),
         "record": record,
         "run": {"id": run.id, "name": run.name, "orchestration": run.orchestration.label},
         "link": link,
@@ -145,22 +144,22 @@ def _context(tx: Tx, run: Run, notice: _Notice) -> dict[str, Any]:
     }
 
 
-def _assignee_label(session: Session, item: WorkItem) -> str:
+def _assignee_label(conn: Connection, item: WorkItem) -> str:
     if item.assignee.kind is AssigneeKind.USER:
         return "you"
-    group = people_store.group(session, item.assignee.name)
+    group = people_store.group(conn, item.assignee.name)
     label = item.assignee.name if group is None else group.label
     return f"your {item.assignee.kind.value} {label}"
 
 
-def _transitions(session: Session, run_id: str, item_id: str) -> int:
+def _transitions(conn: Connection, run_id: str, item_id: str) -> int:
     c = t.run_log.c
     stmt = (
         select(func.count())
         .select_from(t.run_log)
         .where(c.run_id == run_id, c.object_type == "work_item", c.object_name == item_id)
     )
-    return int(session.execute(stmt).scalar_one())
+    return int(conn.execute(stmt).scalar_one())
 
 
 def _one_line(text: str) -> str:

@@ -51,7 +51,7 @@ def process_next(rt: Runtime, worker: str | None = None, lease: timedelta = DEFA
     """Claim the oldest claimable message and carry it out; False when there is none."""
     worker = worker or embedded_worker_id()
     with transaction(rt) as tx:
-        message = outbox.claim(tx.session, worker, tx.now, lease)
+        message = outbox.claim(tx.conn, worker, tx.now, lease)
     if message is None:
         return False
     try:
@@ -70,7 +70,7 @@ def _give_back(rt: Runtime, message: Message, worker: str, exc: Exception) -> No
         with transaction(rt) as tx:
             wait = min(GIVE_BACK_AFTER * 2 ** min(message.attempts, 16), MAX_BACKOFF)
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            outbox.retry_later(tx.session, message.id, worker, tx.now + wait, error)
+            outbox.retry_later(tx.conn, message.id, worker, tx.now + wait, error)
         rt.outbox_dirty = True  # the embedded worker looks again
     except Exception:  # the database is away: the lease runs out instead
         log.exception("giving back outbox message %s failed", message.id)
@@ -80,7 +80,7 @@ def due_work(rt: Runtime) -> tuple[bool, float | None]:
     """Whether a message is already claimable by time alone (a retry whose time has come, a
     lease that ran out), and in how many seconds the next one will be; None: none waits."""
     with reading(rt) as tx:
-        already, upcoming = outbox.due_times(tx.session, tx.now)
+        already, upcoming = outbox.due_times(tx.conn, tx.now)
         return already, None if upcoming is None else (upcoming - tx.now).total_seconds()
 
 
@@ -88,24 +88,22 @@ def carry_out(rt: Runtime, message: Message, worker: str) -> None:
     """The message's work, its outcome and its `done` mark commit together: a crash anywhere
     leaves the message claimed until its lease runs out, with nothing of it written."""
     with transaction(rt) as tx:
-        if not outbox.lock_claimed(tx.session, message.id, worker):
+        if not outbox.lock_claimed(tx.conn, message.id, worker):
             return  # our lease ran out and another worker has it now
-        savepoint = tx.session.begin_nested()
+        savepoint = tx.conn.begin_nested()
         try:
             outcome = _handle(tx, message, worker)
         except StageflowError as exc:  # refused for good (a trigger loop, a bad start): keep why
             savepoint.rollback()
             log.warning("outbox message %s (%s) failed: %s", message.id, message.kind, exc)
-            outbox.finish(tx.session, message.id, tx.now, outbox.FAILED, str(exc))
+            outbox.finish(tx.conn, message.id, tx.now, outbox.FAILED, str(exc))
             return
         savepoint.commit()
         if outcome.status == RETRY:
             assert outcome.retry_at is not None
-            outbox.retry_later(
-                tx.session, message.id, worker, outcome.retry_at, outcome.error or ""
-            )
+            outbox.retry_later(tx.conn, message.id, worker, outcome.retry_at, outcome.error or "")
         else:
-            outbox.finish(tx.session, message.id, tx.now, outcome.status, outcome.error)
+            outbox.finish(tx.conn, message.id, tx.now, outcome.status, outcome.error)
 
 
 def _handle(tx: Tx, message: Message, worker: str) -> Outcome:
@@ -136,9 +134,9 @@ def _handle(tx: Tx, message: Message, worker: str) -> Outcome:
 
 def _start_triggered(tx: Tx, message: Message) -> Outcome:
     p = message.payload
-    if records_store.get(tx.session, str(p["record_id"])) is None:
+    if records_store.get(tx.conn, str(p["record_id"])) is None:
         return Outcome(outbox.DONE, "the record was deleted before the run could start")
-    if defs_store.active(tx.session, "orchestration", str(p["name"])) is None:
+    if defs_store.active(tx.conn, "orchestration", str(p["name"])) is None:
         return Outcome(outbox.DONE, "the orchestration was deactivated before the run could start")
     start_in(
         tx,
@@ -170,7 +168,7 @@ def _run_flow(tx: Tx, message: Message, worker: str) -> Outcome:
         _note_retry(tx, run, step.name, tries, event, delay)
         return Outcome(RETRY, event.error.message, tx.now + delay)
     outcome = "failed" if isinstance(event, StepFailed) else "completed"
-    tx.session.execute(
+    tx.conn.execute(
         insert(t.step_outcomes).values(
             run_id=run.id,
             step=step.name,
@@ -203,7 +201,7 @@ def _send_email(tx: Tx, message: Message) -> Outcome:
 def _has_outcome(tx: Tx, run: Run, step: str, attempt: int) -> bool:
     c = t.step_outcomes.c
     stmt = select(c.outcome).where(c.run_id == run.id, c.step == step, c.attempt == attempt)
-    return tx.session.execute(stmt).first() is not None
+    return tx.conn.execute(stmt).first() is not None
 
 
 def _note_retry(
@@ -213,7 +211,7 @@ def _note_retry(
         f"try {tries} failed: {event.error.message}; trying again in {delay.total_seconds():g}s"
     )
     runs_store.append_log(
-        tx.session, run.id, [LogEntry(tx.now, "system", "step", step, None, None, detail)]
+        tx.conn, run.id, [LogEntry(tx.now, "system", "step", step, None, None, detail)]
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from stageflow.errors import InvalidInput, NotFound, Problem
 from stageflow.services.permissions import Role
@@ -32,12 +32,12 @@ def create_user(
     _check_name(username, "user")
     _check_role(role)
     with transaction(rt) as tx:
-        if store.user(tx.session, username) is not None:
+        if store.user(tx.conn, username) is not None:
             raise InvalidInput(Problem(f"user {username!r} exists already", field="username"))
         store.add_user(
-            tx.session, username, name or username, email or f"{username}@localhost", role, tx.now
+            tx.conn, username, name or username, email or f"{username}@localhost", role, tx.now
         )
-        found = store.user(tx.session, username)
+        found = store.user(tx.conn, username)
         assert found is not None
         return found
 
@@ -65,18 +65,18 @@ def update_user(
         if v is not None
     }
     with transaction(rt) as tx:
-        if store.user(tx.session, username) is None:
+        if store.user(tx.conn, username) is None:
             raise NotFound(Problem(f"no user {username!r}", field="username"))
         if changes:
-            store.update_user(tx.session, username, **changes)
-        found = store.user(tx.session, username)
+            store.update_user(tx.conn, username, **changes)
+        found = store.user(tx.conn, username)
         assert found is not None
         return found
 
 
 def user(rt: Runtime, username: str) -> User:
     with reading(rt) as tx:
-        found = store.user(tx.session, username)
+        found = store.user(tx.conn, username)
     if found is None:
         raise NotFound(Problem(f"no user {username!r}", field="username"))
     return found
@@ -91,41 +91,41 @@ def create_group(
 ) -> Group:
     _check_name(name, kind)
     with transaction(rt) as tx:
-        if store.group(tx.session, name) is not None:
+        if store.group(tx.conn, name) is not None:
             raise InvalidInput(
                 Problem(f"a group or queue named {name!r} exists already", field="name")
             )
-        store.add_group(tx.session, name, kind, label or name.replace("_", " "), tx.now)
+        store.add_group(tx.conn, name, kind, label or name.replace("_", " "), tx.now)
         for username in members or []:
-            _add(tx.session, name, username)
-        found = store.group(tx.session, name)
+            _add(tx.conn, name, username)
+        found = store.group(tx.conn, name)
         assert found is not None
         return found
 
 
-def _add(session: Session, group: str, username: str) -> None:
-    if store.user(session, username) is None:
+def _add(conn: Connection, group: str, username: str) -> None:
+    if store.user(conn, username) is None:
         raise NotFound(Problem(f"no user {username!r}", field="members"))
-    found = store.group(session, group)
+    found = store.group(conn, group)
     if found is not None and username not in found.members:
-        store.add_member(session, group, username)
+        store.add_member(conn, group, username)
 
 
 def add_member(rt: Runtime, group: str, username: str) -> Group:
     with transaction(rt) as tx:
-        if store.group(tx.session, group) is None:
+        if store.group(tx.conn, group) is None:
             raise NotFound(Problem(f"no group or queue {group!r}", field="group"))
-        _add(tx.session, group, username)
-        found = store.group(tx.session, group)
+        _add(tx.conn, group, username)
+        found = store.group(tx.conn, group)
         assert found is not None
         return found
 
 
 def users(rt: Runtime) -> list[User]:
     with reading(rt) as tx:
-        return store.users(tx.session)
+        return store.users(tx.conn)
 
 
 def groups(rt: Runtime, kind: str) -> list[Group]:
     with reading(rt) as tx:
-        return store.groups(tx.session, kind)
+        return store.groups(tx.conn, kind)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from stageflow.definitions.datatypes import literal_fits, type_name
 from stageflow.definitions.model import DataType, ObjectDef
@@ -19,11 +19,11 @@ from stageflow.store import records as store
 from stageflow.store.records import RecordRow
 
 
-def object_def(session: Session, obj: str) -> ObjectDef | None:
-    version = defs_store.active(session, "object", obj)
+def object_def(conn: Connection, obj: str) -> ObjectDef | None:
+    version = defs_store.active(conn, "object", obj)
     if version is None:
         return None
-    found = defs_store.parsed_version(session, version)
+    found = defs_store.parsed_version(conn, version)
     return found if isinstance(found, ObjectDef) else None
 
 
@@ -82,30 +82,30 @@ def _name(obj: str, record_id: str, fields: Mapping[str, Any]) -> str:
 
 
 def create_in(tx: Tx, obj: str, values: Mapping[str, Any], by: str) -> RecordRow:
-    check_values(object_def(tx.session, obj), obj, values, creating=True)
+    check_values(object_def(tx.conn, obj), obj, values, creating=True)
     record_id = new_id()
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
     name = str(values.get("Name") or _name(obj, record_id, fields))
-    store.insert_record(tx.session, record_id, obj, name, values.get("Owner"), fields, tx.now, by)
-    row = store.get(tx.session, record_id)
+    store.insert_record(tx.conn, record_id, obj, name, values.get("Owner"), fields, tx.now, by)
+    row = store.get(tx.conn, record_id)
     assert row is not None
     triggers.record_changed_in(tx, row, None)
     return row
 
 
 def update_in(tx: Tx, record_id: str, values: Mapping[str, Any], by: str) -> RecordRow:
-    row = store.get(tx.session, record_id, lock=True)  # the fields merged below stay current
+    row = store.get(tx.conn, record_id, lock=True)  # the fields merged below stay current
     if row is None:
         raise NotFound(f"no record {record_id}")
-    check_values(object_def(tx.session, row.object), row.object, values, creating=False)
+    check_values(object_def(tx.conn, row.object), row.object, values, creating=False)
     fields = {**row.fields, **{k: v for k, v in values.items() if k not in ("Name", "Owner")}}
     name = str(
         values.get("Name")
         or (row.name if row.name != f"{row.object} {row.id}" else _name(row.object, row.id, fields))
     )
-    store.update_record(tx.session, record_id, name, fields, tx.now, by)
+    store.update_record(tx.conn, record_id, name, fields, tx.now, by)
     tx.changed_records.add(record_id)
-    updated = store.get(tx.session, record_id)
+    updated = store.get(tx.conn, record_id)
     assert updated is not None
     triggers.record_changed_in(tx, updated, row.values())
     return updated
@@ -128,7 +128,7 @@ class TxRecords:
 
     def get(self, object: str, id: str) -> dict[str, Any] | None:
         with self._using():
-            row = store.get(self._tx.session, id)
+            row = store.get(self._tx.conn, id)
         if row is None or row.object != object:
             return None
         return row.values()
@@ -139,14 +139,14 @@ class TxRecords:
 
     def update(self, object: str, id: str, values: Mapping[str, Any]) -> None:
         with self._using():
-            row = store.get(self._tx.session, id)
+            row = store.get(self._tx.conn, id)
             if row is None or row.object != object:
                 raise NotFound(f"no {object} record {id}")
             update_in(self._tx, id, values, self._by)
 
     def find(self, object: str, **equals: Any) -> list[dict[str, Any]]:
         with self._using():
-            rows = [r.values() for r in store.find(self._tx.session, object, limit=None)]
+            rows = [r.values() for r in store.find(self._tx.conn, object, limit=None)]
         return [r for r in rows if all(r.get(k) == v for k, v in equals.items())]
 
 
@@ -162,8 +162,8 @@ def record_changed_in(
 
     `prior` None means the record was created (unless stageflow mirrors it already).
     """
-    existing = store.get(tx.session, record_id, lock=True)  # the fields merged below stay current
-    schema = object_def(tx.session, obj)
+    existing = store.get(tx.conn, record_id, lock=True)  # the fields merged below stay current
+    schema = object_def(tx.conn, obj)
     if schema is not None:
         check_values(schema, obj, values, creating=existing is None and prior is None)
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
@@ -171,18 +171,18 @@ def record_changed_in(
         name = str(values.get("Name") or _name(obj, record_id, fields))
         owner = values.get("Owner")
         if not store.insert_record(
-            tx.session, record_id, obj, name, owner, fields, tx.now, by, if_absent=True
+            tx.conn, record_id, obj, name, owner, fields, tx.now, by, if_absent=True
         ):  # another transaction mirrored it first, at the same moment: this is an update
-            existing = store.get(tx.session, record_id, lock=True)
+            existing = store.get(tx.conn, record_id, lock=True)
             assert existing is not None
     if existing is not None:
         fields = {**existing.fields, **fields}
         name = str(values.get("Name") or _name(obj, record_id, fields))
-        store.update_record(tx.session, record_id, name, fields, tx.now, by)
+        store.update_record(tx.conn, record_id, name, fields, tx.now, by)
         tx.changed_records.add(record_id)
         if prior is None:
             prior = existing.values()
-    row = store.get(tx.session, record_id)
+    row = store.get(tx.conn, record_id)
     assert row is not None
     triggers.record_changed_in(tx, row, prior)
     return row
@@ -215,7 +215,7 @@ def record_changed(
 
 def get(rt: Runtime, record_id: str) -> RecordRow:
     with reading(rt) as tx:
-        row = store.get(tx.session, record_id)
+        row = store.get(tx.conn, record_id)
     if row is None:
         raise NotFound(f"no record {record_id}")
     return row
@@ -223,11 +223,11 @@ def get(rt: Runtime, record_id: str) -> RecordRow:
 
 def delete(rt: Runtime, record_id: str) -> None:
     with transaction(rt) as tx:
-        if store.get(tx.session, record_id) is None:
+        if store.get(tx.conn, record_id) is None:
             raise NotFound(f"no record {record_id}")
-        store.delete_record(tx.session, record_id)
+        store.delete_record(tx.conn, record_id)
 
 
 def find(rt: Runtime, obj: str, limit: int = 200, owner: str | None = None) -> list[RecordRow]:
     with reading(rt) as tx:
-        return store.find(tx.session, obj, limit, owner)
+        return store.find(tx.conn, obj, limit, owner)

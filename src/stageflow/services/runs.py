@@ -25,7 +25,7 @@ from stageflow.store.runs import RunSummary
 
 def load(tx: Tx, run_id: str) -> Run:
     """The run's snapshot, its row locked for this transaction, with its record's values."""
-    row = store.load_row(tx.session, run_id)
+    row = store.load_row(tx.conn, run_id)
     if row is None:
         raise NotFound(f"no run {run_id}")
     return _decode(tx, row)
@@ -34,7 +34,7 @@ def load(tx: Tx, run_id: str) -> Run:
 def load_for_item(tx: Tx, item_id: str, lock: bool = True) -> Run:
     """The snapshot of the run work item `item_id` belongs to, as `load` gives it (`lock`: with
     its row lock)."""
-    row = store.load_row_of_item(tx.session, item_id, lock)
+    row = store.load_row_of_item(tx.conn, item_id, lock)
     if row is None:
         raise NotFound(Problem(f"no work item {item_id}", field="work_item"))
     return _decode(tx, row)
@@ -42,7 +42,7 @@ def load_for_item(tx: Tx, item_id: str, lock: bool = True) -> Run:
 
 def _decode(tx: Tx, row: Mapping[str, Any]) -> Run:
     orchestration = defs_store.parsed_known(
-        tx.session, row["definition_id"], row["definition_hash"], row["definition_file"]
+        tx.conn, row["definition_id"], row["definition_hash"], row["definition_file"]
     )
     assert isinstance(orchestration, Orchestration)
     # read after the run's lock is held: see store/runs.py
@@ -95,15 +95,15 @@ def start_in(
         raise StageflowError(
             f"runs started from flows nest more than {MAX_NESTED_STARTS} deep: a loop?"
         )
-    version = defs_store.active(tx.session, "orchestration", name)
+    version = defs_store.active(tx.conn, "orchestration", name)
     if version is None:
         raise NotFound(Problem(f"no active orchestration named {name!r}", field="name"))
-    o = defs_store.parsed_version(tx.session, version)
+    o = defs_store.parsed_version(tx.conn, version)
     assert isinstance(o, Orchestration)
     values = _check_inputs(o, inputs)
     record = None
     if record_id is not None:
-        row = records_store.get(tx.session, record_id)
+        row = records_store.get(tx.conn, record_id)
         if row is None:
             raise NotFound(Problem(f"no record {record_id}", field="record"))
         if o.trigger is not None and row.object != o.trigger.object:
@@ -157,12 +157,12 @@ def start(
 def _act(rt: Runtime, run_id: str, event: Event, event_id: str | None = None) -> RunView:
     with transaction(rt) as tx:
         run = load(tx, run_id)
-        if event_id is not None and not store.first_time(tx.session, event_id, run_id, tx.now):
-            return run_view(run, store.log_of(tx.session, run.id))  # a duplicate: no change
+        if event_id is not None and not store.first_time(tx.conn, event_id, run_id, tx.now):
+            return run_view(run, store.log_of(tx.conn, run.id))  # a duplicate: no change
         run = drive(tx, run, [event])
         if isinstance(event, ResumeRun):
-            outbox.unpark(tx.session, run.id, tx.now)
-        return run_view(run, store.log_of(tx.session, run.id))
+            outbox.unpark(tx.conn, run.id, tx.now)
+        return run_view(run, store.log_of(tx.conn, run.id))
 
 
 def cancel(rt: Runtime, run_id: str, by: str, event_id: str | None = None) -> RunView:
@@ -189,32 +189,32 @@ def reevaluate(
 
 def get(rt: Runtime, run_id: str) -> RunView:
     with reading(rt) as tx:
-        row = store.load_row(tx.session, run_id, lock=False)
+        row = store.load_row(tx.conn, run_id, lock=False)
         if row is None:
             raise NotFound(f"no run {run_id}")
-        orchestration = defs_store.parsed(tx.session, row["definition_id"])
+        orchestration = defs_store.parsed(tx.conn, row["definition_id"])
         assert isinstance(orchestration, Orchestration)
         run = codec.decode_run(row, orchestration, None)
-        return run_view(run, store.log_of(tx.session, run_id))
+        return run_view(run, store.log_of(tx.conn, run_id))
 
 
 def find(rt: Runtime, **filters: Any) -> list[RunSummary]:
     with reading(rt) as tx:
-        return store.list_runs(tx.session, **filters)
+        return store.list_runs(tx.conn, **filters)
 
 
 def resolve_id(rt: Runtime, prefix: str) -> str:
     """A full run id from a unique prefix (what people type in a terminal)."""
     with reading(rt) as tx:
-        return store.resolve_prefix(tx.session, prefix)
+        return store.resolve_prefix(tx.conn, prefix)
 
 
 def orchestration_of(rt: Runtime, run_id: str) -> Orchestration:
     """The orchestration version a run follows (for its diagram)."""
     with reading(rt) as tx:
-        row = store.load_row(tx.session, run_id, lock=False)
+        row = store.load_row(tx.conn, run_id, lock=False)
         if row is None:
             raise NotFound(f"no run {run_id}")
-        found = defs_store.parsed(tx.session, row["definition_id"])
+        found = defs_store.parsed(tx.conn, row["definition_id"])
         assert isinstance(found, Orchestration)
         return found

@@ -29,8 +29,8 @@ class TriggerLoop(StageflowError):
 
 def orchestrations_on(tx: Tx, obj: str) -> list[Orchestration]:
     found = []
-    for version in defs_store.all_active(tx.session, "orchestration"):
-        o = defs_store.parsed_version(tx.session, version)
+    for version in defs_store.all_active(tx.conn, "orchestration"):
+        o = defs_store.parsed_version(tx.conn, version)
         if isinstance(o, Orchestration) and o.trigger is not None and o.trigger.object == obj:
             found.append(o)
     return found
@@ -55,11 +55,9 @@ def record_changed_in(tx: Tx, row: RecordRow, prior: Mapping[str, Any] | None) -
                 "depth": tx.trigger_depth,
             }
             key = f"trigger:{o.name}:{row.id}:{row.version}"
-            outbox.enqueue(tx.session, START_RUN, key, payload, tx.now)
+            outbox.enqueue(tx.conn, START_RUN, key, payload, tx.now)
     if change is Change.UPDATED:
-        for run_id in runs_store.run_ids_for_record(
-            tx.session, row.id, [RunStatus.IN_PROGRESS.value]
-        ):
+        for run_id in runs_store.run_ids_for_record(tx.conn, row.id, [RunStatus.IN_PROGRESS.value]):
             payload = {"run_id": run_id, "reason": f"its record {row.id} changed"}
             key = f"record:{run_id}:{row.id}:{row.version}"
-            outbox.enqueue(tx.session, REEVALUATE, key, payload, tx.now, run_id)
+            outbox.enqueue(tx.conn, REEVALUATE, key, payload, tx.now, run_id)

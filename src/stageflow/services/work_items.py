@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from stageflow.definitions.model import AssigneeKind, ScreenFlow
 from stageflow.engine.events import CompleteWorkItem, ReassignWorkItem
@@ -26,17 +26,17 @@ from stageflow.store.work_items import Cursor, WorkItemRow
 
 
 def _item(tx: Tx, item_id: str) -> WorkItemRow:
-    row = store.get(tx.session, item_id)
+    row = store.get(tx.conn, item_id)
     if row is None:
         raise NotFound(Problem(f"no work item {item_id}", field="work_item"))
     return row
 
 
-def screen_flow(session: Session, name: str) -> ScreenFlow:
-    version = defs_store.active(session, "screen_flow", name)
+def screen_flow(conn: Connection, name: str) -> ScreenFlow:
+    version = defs_store.active(conn, "screen_flow", name)
     if version is None:
         raise NotFound(f"screen flow {name!r} is not deployed (or not active)")
-    found = defs_store.parsed_version(session, version)
+    found = defs_store.parsed_version(conn, version)
     assert isinstance(found, ScreenFlow)
     return found
 
@@ -55,32 +55,32 @@ def complete(
     """
     with transaction(rt) as tx:
         run = load_for_item(tx, item_id)  # the run's lock first: one writer per run
-        if event_id is not None and not runs_store.first_time(tx.session, event_id, run.id, tx.now):
-            return run_view(run, runs_store.log_of(tx.session, run.id))
+        if event_id is not None and not runs_store.first_time(tx.conn, event_id, run.id, tx.now):
+            return run_view(run, runs_store.log_of(tx.conn, run.id))
         item = run.work_items[item_id]
-        _check_worker(tx.session, user, item)
+        _check_worker(tx.conn, user, item)
         if item.status is not WorkItemStatus.ASSIGNED:
             raise TransitionNotAllowed(
                 f"work item {item_id} is {item.status.value}; "
                 "only an Assigned work item can be completed"
             )
-        flow = screen_flow(tx.session, item.flow)
+        flow = screen_flow(tx.conn, item.flow)
         values = check_outputs(flow, outputs or {})
         updates = record_updates(flow, item.inputs, values, variables=variables)
         for _update, record_id, fields in updates:
             records_service.update_in(tx, record_id, fields, user)
         run = drive(tx, run, [CompleteWorkItem(item_id, user, values)])
-        return run_view(run, runs_store.log_of(tx.session, run.id))
+        return run_view(run, runs_store.log_of(tx.conn, run.id))
 
 
-def _check_worker(session: Session, user: str, item: WorkItem) -> None:
-    if people.user(session, user) is None:
+def _check_worker(conn: Connection, user: str, item: WorkItem) -> None:
+    if people.user(conn, user) is None:
         raise NotFound(Problem(f"no user {user!r}", field="user"))
     assignee = item.assignee
     allowed = (
         assignee.name == user
         if assignee.kind is AssigneeKind.USER
-        else (assignee.kind.value, assignee.name) in people.memberships_of(session, user)
+        else (assignee.kind.value, assignee.name) in people.memberships_of(conn, user)
     )
     if not allowed:
         raise PermissionDenied(
@@ -95,17 +95,17 @@ def reassign(rt: Runtime, item_id: str, to: str, by: str) -> RunView:
     except ValueError as exc:
         raise InvalidInput(Problem(str(exc), field="to")) from None
     with transaction(rt) as tx:
-        _check_principal(tx.session, principal)
+        _check_principal(tx.conn, principal)
         run = drive(tx, load_for_item(tx, item_id), [ReassignWorkItem(item_id, principal, by)])
-        return run_view(run, runs_store.log_of(tx.session, run.id))
+        return run_view(run, runs_store.log_of(tx.conn, run.id))
 
 
-def _check_principal(session: Session, p: Principal) -> None:
+def _check_principal(conn: Connection, p: Principal) -> None:
     if p.kind is AssigneeKind.USER:
-        if people.user(session, p.name) is None:
+        if people.user(conn, p.name) is None:
             raise NotFound(Problem(f"no user {p.name!r}", field="to"))
         return
-    g = people.group(session, p.name)
+    g = people.group(conn, p.name)
     if g is None or g.kind != p.kind.value:
         raise NotFound(Problem(f"no {p.kind.value} {p.name!r}", field="to"))
 
@@ -122,9 +122,9 @@ def inbox(
     descending: bool = True,
 ) -> list[WorkItemRow]:
     with reading(rt) as tx:
-        groups = people.memberships_of(tx.session, user)
+        groups = people.memberships_of(tx.conn, user)
         return store.inbox(
-            tx.session, user, groups, status, limit, after, run_id, record_id, sort, descending
+            tx.conn, user, groups, status, limit, after, run_id, record_id, sort, descending
         )
 
 
@@ -133,12 +133,12 @@ def is_theirs(rt: Runtime, user: str, row: WorkItemRow) -> bool:
     if row.completed_by == user or (row.assignee_kind == "user" and row.assignee == user):
         return True
     with reading(rt) as tx:
-        return (row.assignee_kind, row.assignee) in people.memberships_of(tx.session, user)
+        return (row.assignee_kind, row.assignee) in people.memberships_of(tx.conn, user)
 
 
 def search(rt: Runtime, **filters: Any) -> list[WorkItemRow]:
     with reading(rt) as tx:
-        return store.search(tx.session, **filters)
+        return store.search(tx.conn, **filters)
 
 
 def involves(
@@ -146,8 +146,8 @@ def involves(
 ) -> bool:
     """Whether `user` has or had work in the run, or on the record (what a user may see)."""
     with reading(rt) as tx:
-        groups = people.memberships_of(tx.session, user)
-        return store.involves(tx.session, user, groups, run_id=run_id, record_id=record_id)
+        groups = people.memberships_of(tx.conn, user)
+        return store.involves(tx.conn, user, groups, run_id=run_id, record_id=record_id)
 
 
 def get(rt: Runtime, item_id: str) -> WorkItemRow:
@@ -160,7 +160,7 @@ def open_item(rt: Runtime, item_id: str, user: str) -> tuple[WorkItem, ScreenFlo
     with reading(rt) as tx:
         run = load_for_item(tx, item_id, lock=False)
         item = run.work_items[item_id]
-        _check_worker(tx.session, user, item)
+        _check_worker(tx.conn, user, item)
         if item.status is not WorkItemStatus.ASSIGNED:
             raise TransitionNotAllowed(f"work item {item_id} is {item.status.value}")
-        return item, screen_flow(tx.session, item.flow)
+        return item, screen_flow(tx.conn, item.flow)

@@ -22,24 +22,24 @@ class LiveWorker:
 
 def register(rt: Runtime, worker: str, hostname: str, pid: int, concurrency: int) -> None:
     with transaction(rt) as tx:
-        store.register(tx.session, worker, hostname, pid, concurrency, tx.now)
+        store.register(tx.conn, worker, hostname, pid, concurrency, tx.now)
 
 
 def beat(rt: Runtime, worker: str) -> None:
     """The heartbeat: the worker is alive. (It renews no lease: a message being carried out
     is held by its row lock, see store/outbox.py `lock_claimed`.)"""
     with transaction(rt) as tx:
-        store.beat(tx.session, worker, tx.now)
+        store.beat(tx.conn, worker, tx.now)
 
 
 def stopped(rt: Runtime, worker: str) -> None:
     with transaction(rt) as tx:
-        store.stop(tx.session, worker, tx.now)
+        store.stop(tx.conn, worker, tx.now)
 
 
 def live(rt: Runtime, within: timedelta = LIVE_WITHIN) -> list[LiveWorker]:
     with reading(rt) as tx:
         return [
-            LiveWorker(w, tuple(outbox.held_by(tx.session, w.id)))
-            for w in store.live(tx.session, tx.now, within)
+            LiveWorker(w, tuple(outbox.held_by(tx.conn, w.id)))
+            for w in store.live(tx.conn, tx.now, within)
         ]

@@ -1,1 +1,1 @@
-"""Persistence with SQLAlchemy 2: store functions take a session and never commit."""
+"""Persistence with SQLAlchemy 2: store functions take a Core Connection and never commit."""

@@ -8,10 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
-from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
 DEFAULT_URL = "sqlite:///stageflow.db"
@@ -102,39 +101,39 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def writers_take_turns(session: Session) -> bool:
+def writers_take_turns(conn: Connection) -> bool:
     """SQLite runs one writing transaction at a time (BEGIN IMMEDIATE), so what a writer read
     still holds when it commits; on PostgreSQL writers run at the same time."""
-    return is_sqlite(session.get_bind().engine)
+    return conn.dialect.name == "sqlite"
 
 
-def lock_key(session: Session, key: str) -> None:
+def lock_key(conn: Connection, key: str) -> None:
     """Wait until no other transaction holds `key`, then hold it until this one ends: for a
     change that builds on what it reads where there may be no row yet to lock (the first
     version of a definition, the first value of a setting, the first failed login of a name).
     PostgreSQL: a transaction-level advisory lock on the key's 64-bit hash (two keys sharing
     a hash only wait for each other). SQLite: writers take turns already."""
-    if writers_take_turns(session):
+    if writers_take_turns(conn):
         return
-    session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
-def statement_refused(session: Session) -> bool:
+def statement_refused(conn: Connection) -> bool:
     """Whether the transaction runs no more statements until it rolls back (to a savepoint):
     on PostgreSQL once a statement failed, even one whose error was caught; SQLite goes on."""
-    if writers_take_turns(session):
+    if writers_take_turns(conn):
         return False
-    driver: Any = session.connection().connection.driver_connection
+    driver: Any = conn.connection.driver_connection
     return bool(driver.info.transaction_status.name == "INERROR")
 
 
 CHANNEL = "stageflow_outbox"
 
 
-def notify_work(session: Session) -> None:
+def notify_work(conn: Connection) -> None:
     """Wake idle workers when this transaction commits (PostgreSQL NOTIFY; SQLite polls)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"NOTIFY {CHANNEL}"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"NOTIFY {CHANNEL}"))
 
 
 class WorkSignal:

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from stageflow.definitions.loader import load_one
 from stageflow.definitions.model import Definition
@@ -39,25 +38,25 @@ _KEY = select(_c.content_hash, _c.source_file).where(_c.id == bindparam("definit
 _TEXT = select(_c.source_text).where(_c.id == bindparam("definition_id"))
 
 
-def parsed(session: Session, definition_id: int) -> Definition:
-    key_row = session.execute(_KEY, {"definition_id": definition_id}).one()
+def parsed(conn: Connection, definition_id: int) -> Definition:
+    key_row = conn.execute(_KEY, {"definition_id": definition_id}).one()
     key = (key_row.content_hash, key_row.source_file)
     found = _parsed.get(key)
     if found is None:
-        text = session.execute(_TEXT, {"definition_id": definition_id}).scalar_one()
+        text = conn.execute(_TEXT, {"definition_id": definition_id}).scalar_one()
         found = _parsed[key] = load_one(text, key_row.source_file)
     return found
 
 
-def parsed_known(session: Session, definition_id: int, content_hash: str, file: str) -> Definition:
+def parsed_known(conn: Connection, definition_id: int, content_hash: str, file: str) -> Definition:
     """Like `parsed`, when the caller read the version's hash and file along with its row."""
     found = _parsed.get((content_hash, file))
-    return found if found is not None else parsed(session, definition_id)
+    return found if found is not None else parsed(conn, definition_id)
 
 
-def parsed_version(session: Session, version: DeployedVersion) -> Definition:
+def parsed_version(conn: Connection, version: DeployedVersion) -> Definition:
     """Like `parsed`, without a query when the content is known already."""
-    return parsed_known(session, version.id, version.content_hash, version.source_file)
+    return parsed_known(conn, version.id, version.content_hash, version.source_file)
 
 
 def _versions_stmt() -> Any:
@@ -76,7 +75,7 @@ def _versions_stmt() -> Any:
 
 
 def versions(
-    session: Session, kind: str | None = None, name: str | None = None
+    conn: Connection, kind: str | None = None, name: str | None = None
 ) -> list[DeployedVersion]:
     c = t.definitions.c
     stmt = _versions_stmt().order_by(c.kind, c.name, c.version)
@@ -84,7 +83,7 @@ def versions(
         stmt = stmt.where(c.kind == kind)
     if name:
         stmt = stmt.where(c.name == name)
-    return [DeployedVersion(**r._mapping) for r in session.execute(stmt)]
+    return [DeployedVersion(**r._mapping) for r in conn.execute(stmt)]
 
 
 _ACTIVE = Prepared(
@@ -94,34 +93,34 @@ _ACTIVE = Prepared(
 )
 
 
-def active(session: Session, kind: str, name: str) -> DeployedVersion | None:
-    row = _ACTIVE.first(session, {"kind": kind, "name": name})
+def active(conn: Connection, kind: str, name: str) -> DeployedVersion | None:
+    row = _ACTIVE.first(conn, {"kind": kind, "name": name})
     return None if row is None else DeployedVersion(**row)
 
 
-def all_active(session: Session, kind: str | None = None) -> list[DeployedVersion]:
+def all_active(conn: Connection, kind: str | None = None) -> list[DeployedVersion]:
     c = t.definitions.c
     stmt = _versions_stmt().where(c.active.is_(True)).order_by(c.kind, c.name)
     if kind:
         stmt = stmt.where(c.kind == kind)
-    return [DeployedVersion(**r._mapping) for r in session.execute(stmt)]
+    return [DeployedVersion(**r._mapping) for r in conn.execute(stmt)]
 
 
-def lock_versions(session: Session, kind: str, name: str) -> None:
+def lock_versions(conn: Connection, kind: str, name: str) -> None:
     """Hold the definition's name until the transaction ends: the reads and changes that
     follow (which version is latest, which is active) then see what another deploy or
     activation of it committed before, its first version included. A run being started on a
     version does not wait."""
-    db.lock_key(session, f"definition:{kind}:{name}")
+    db.lock_key(conn, f"definition:{kind}:{name}")
 
 
-def latest(session: Session, kind: str, name: str) -> DeployedVersion | None:
-    found = versions(session, kind, name)
+def latest(conn: Connection, kind: str, name: str) -> DeployedVersion | None:
+    found = versions(conn, kind, name)
     return found[-1] if found else None
 
 
 def add_version(
-    session: Session,
+    conn: Connection,
     kind: str,
     name: str,
     content_hash: str,
@@ -131,12 +130,12 @@ def add_version(
     by: str,
     activate: bool,
 ) -> int:
-    lock_versions(session, kind, name)  # the caller's, as a rule: taken again, it never waits
-    last = latest(session, kind, name)
+    lock_versions(conn, kind, name)  # the caller's, as a rule: taken again, it never waits
+    last = latest(conn, kind, name)
     number = 1 if last is None else last.version + 1
     if activate:
-        deactivate(session, kind, name)
-    session.execute(
+        deactivate(conn, kind, name)
+    conn.execute(
         insert(t.definitions).values(
             kind=kind,
             name=name,
@@ -152,41 +151,39 @@ def add_version(
     return number
 
 
-def deactivate(session: Session, kind: str, name: str) -> None:
-    lock_versions(session, kind, name)
+def deactivate(conn: Connection, kind: str, name: str) -> None:
+    lock_versions(conn, kind, name)
     c = t.definitions.c
-    session.execute(
-        update(t.definitions).where(c.kind == kind, c.name == name).values(active=False)
-    )
+    conn.execute(update(t.definitions).where(c.kind == kind, c.name == name).values(active=False))
 
 
-def activate(session: Session, kind: str, name: str, version: int) -> bool:
+def activate(conn: Connection, kind: str, name: str, version: int) -> bool:
     c = t.definitions.c
-    deactivate(session, kind, name)
-    result = session.execute(
+    deactivate(conn, kind, name)
+    result = conn.execute(
         update(t.definitions)
         .where(c.kind == kind, c.name == name, c.version == version)
         .values(active=True)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
-def get_setting(session: Session, key: str, lock: bool = False) -> Any:
+def get_setting(conn: Connection, key: str, lock: bool = False) -> Any:
     """A setting's value; `lock` holds the setting (set or not yet) until the transaction
     ends, for a change that builds on the value read."""
     if lock:
-        db.lock_key(session, f"setting:{key}")
-    row = session.execute(select(t.settings.c.value).where(t.settings.c.key == key)).first()
+        db.lock_key(conn, f"setting:{key}")
+    row = conn.execute(select(t.settings.c.value).where(t.settings.c.key == key)).first()
     return None if row is None else row[0]
 
 
-def put_setting(session: Session, key: str, value: Any) -> None:
-    if get_setting(session, key) is None:
-        session.execute(insert(t.settings).values(key=key, value=value))
+def put_setting(conn: Connection, key: str, value: Any) -> None:
+    if get_setting(conn, key) is None:
+        conn.execute(insert(t.settings).values(key=key, value=value))
     else:
-        session.execute(update(t.settings).where(t.settings.c.key == key).values(value=value))
+        conn.execute(update(t.settings).where(t.settings.c.key == key).values(value=value))
 
 
-def source_text(session: Session, definition_id: int) -> str:
+def source_text(conn: Connection, definition_id: int) -> str:
     stmt = select(t.definitions.c.source_text).where(t.definitions.c.id == definition_id)
-    return str(session.execute(stmt).scalar_one())
+    return str(conn.execute(stmt).scalar_one())

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, exists, func, insert, or_, select, update
 
 from stageflow.store import db
 from stageflow.store import tables as t
@@ -19,9 +18,9 @@ READY, CLAIMED, DONE, PARKED, FAILED = "ready", "claimed", "done", "parked", "fa
 _WROTE = "stageflow.outbox.wrote"
 
 
-def wrote(session: Session) -> bool:
-    """Whether this session enqueued messages (and forget it)."""
-    return bool(session.info.pop(_WROTE, False))
+def wrote(conn: Connection) -> bool:
+    """Whether this transaction enqueued messages (and forget it)."""
+    return bool(conn.info.pop(_WROTE, False))
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class Message:
 
 
 def enqueue(
-    session: Session,
+    conn: Connection,
     kind: str,
     key: str,
     payload: dict[str, Any],
@@ -43,9 +42,9 @@ def enqueue(
     run_id: str | None = None,
     available_at: datetime | None = None,
 ) -> None:
-    found = session.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first()
+    found = conn.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first()
     if found is None:
-        session.execute(
+        conn.execute(
             insert(t.outbox).values(
                 kind=kind,
                 key=key,
@@ -57,11 +56,11 @@ def enqueue(
                 created_at=now,
             )
         )
-        session.info[_WROTE] = True
-        db.notify_work(session)
+        conn.info[_WROTE] = True
+        db.notify_work(conn)
 
 
-def claim(session: Session, worker: str, now: datetime, lease: timedelta) -> Message | None:
+def claim(conn: Connection, worker: str, now: datetime, lease: timedelta) -> Message | None:
     """Take the oldest message that is ready, or whose lease has run out; lease it to `worker`.
 
     The caller commits at once, so the claim is short and other workers skip the row meanwhile.
@@ -82,12 +81,12 @@ def claim(session: Session, worker: str, now: datetime, lease: timedelta) -> Mes
     )
     row = None
     for stmt in (expired, ready):
-        row = session.execute(stmt.limit(1).with_for_update(skip_locked=True)).first()
+        row = conn.execute(stmt.limit(1).with_for_update(skip_locked=True)).first()
         if row is not None:
             break
     if row is None:
         return None
-    session.execute(
+    conn.execute(
         update(t.outbox)
         .where(c.id == row.id)
         .values(status=CLAIMED, claimed_by=worker, lease_until=now + lease)
@@ -95,13 +94,13 @@ def claim(session: Session, worker: str, now: datetime, lease: timedelta) -> Mes
     return Message(row.id, row.kind, row.key, row.run_id, row.payload, row.attempts)
 
 
-def due_times(session: Session, now: datetime) -> tuple[bool, datetime | None]:
+def due_times(conn: Connection, now: datetime) -> tuple[bool, datetime | None]:
     """Whether a message is already claimable by time (a ready message whose time has come, a
     lease that ran out: as `claim` sees them), and when the next one will be (a retry waiting
     for its time, a lease running); without anyone enqueuing one."""
     c = t.outbox.c
     ready, leased = c.status == READY, c.status == CLAIMED
-    already = session.scalar(
+    already = conn.scalar(
         select(
             or_(
                 exists().where(ready, c.available_at <= now),
@@ -110,13 +109,13 @@ def due_times(session: Session, now: datetime) -> tuple[bool, datetime | None]:
         )
     )
     upcoming = [
-        session.scalar(select(func.min(c.available_at)).where(ready, c.available_at > now)),
-        session.scalar(select(func.min(c.lease_until)).where(leased, c.lease_until >= now)),
+        conn.scalar(select(func.min(c.available_at)).where(ready, c.available_at > now)),
+        conn.scalar(select(func.min(c.lease_until)).where(leased, c.lease_until >= now)),
     ]
     return bool(already), min((u for u in upcoming if u is not None), default=None)
 
 
-def lock_claimed(session: Session, message_id: int, worker: str) -> bool:
+def lock_claimed(conn: Connection, message_id: int, worker: str) -> bool:
     """Lock the message for the outcome's transaction; False when it is no longer ours."""
     c = t.outbox.c
     stmt = (
@@ -124,24 +123,24 @@ def lock_claimed(session: Session, message_id: int, worker: str) -> bool:
         .where(c.id == message_id, c.status == CLAIMED, c.claimed_by == worker)
         .with_for_update()
     )
-    return session.execute(stmt).first() is not None
+    return conn.execute(stmt).first() is not None
 
 
 def finish(
-    session: Session, message_id: int, now: datetime, status: str = DONE, error: str | None = None
+    conn: Connection, message_id: int, now: datetime, status: str = DONE, error: str | None = None
 ) -> None:
-    session.execute(
+    conn.execute(
         update(t.outbox)
         .where(t.outbox.c.id == message_id)
         .values(status=status, done_at=now, last_error=error, attempts=t.outbox.c.attempts + 1)
     )
 
 
-def retry_later(session: Session, message_id: int, worker: str, at: datetime, error: str) -> None:
+def retry_later(conn: Connection, message_id: int, worker: str, at: datetime, error: str) -> None:
     """Give back a message `worker` still holds, claimable again from `at`, a try counted:
     its work asked to be retried, or carrying it out failed without an outcome."""
     c = t.outbox.c
-    session.execute(
+    conn.execute(
         update(t.outbox)
         .where(c.id == message_id, c.status == CLAIMED, c.claimed_by == worker)
         .values(
@@ -155,21 +154,21 @@ def retry_later(session: Session, message_id: int, worker: str, at: datetime, er
     )
 
 
-def unpark(session: Session, run_id: str, now: datetime) -> int:
-    result = session.execute(
+def unpark(conn: Connection, run_id: str, now: datetime) -> int:
+    result = conn.execute(
         update(t.outbox)
         .where(t.outbox.c.run_id == run_id, t.outbox.c.status == PARKED)
         .values(status=READY, available_at=now)
     )
-    if result.rowcount:  # type: ignore[attr-defined]
-        session.info[_WROTE] = True
-        db.notify_work(session)
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    if result.rowcount:
+        conn.info[_WROTE] = True
+        db.notify_work(conn)
+    return int(result.rowcount)
 
 
-def held_by(session: Session, worker: str) -> list[Message]:
+def held_by(conn: Connection, worker: str) -> list[Message]:
     c = t.outbox.c
-    rows = session.execute(
+    rows = conn.execute(
         select(t.outbox).where(c.status == CLAIMED, c.claimed_by == worker).order_by(c.id)
     )
     return [Message(r.id, r.kind, r.key, r.run_id, r.payload, r.attempts) for r in rows]

@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from stageflow.store import db
 from stageflow.store import tables as t
@@ -54,46 +53,46 @@ _USER_COLUMNS = (
 _USER = Prepared(select(*_USER_COLUMNS).where(t.users.c.username == bindparam("username")))
 
 
-def user(session: Session, username: str) -> User | None:
-    row = _USER.first(session, {"username": username})
+def user(conn: Connection, username: str) -> User | None:
+    row = _USER.first(conn, {"username": username})
     return None if row is None else User(**row)
 
 
-def lock_user(session: Session, username: str) -> None:
+def lock_user(conn: Connection, username: str) -> None:
     """Hold the username until the transaction ends: one login attempt at a time counts its
     failures, for a name that is no user too."""
-    db.lock_key(session, f"login:{username}")
+    db.lock_key(conn, f"login:{username}")
 
 
-def users(session: Session) -> list[User]:
-    rows = session.execute(select(*_USER_COLUMNS).order_by(t.users.c.username))
+def users(conn: Connection) -> list[User]:
+    rows = conn.execute(select(*_USER_COLUMNS).order_by(t.users.c.username))
     return [User(**r._mapping) for r in rows]
 
 
 def add_user(
-    session: Session, username: str, name: str, email: str, role: str, now: datetime
+    conn: Connection, username: str, name: str, email: str, role: str, now: datetime
 ) -> None:
-    session.execute(
+    conn.execute(
         insert(t.users).values(
             username=username, name=name, email=email, active=True, role=role, created_at=now
         )
     )
 
 
-def update_user(session: Session, username: str, **values: object) -> None:
-    session.execute(update(t.users).where(t.users.c.username == username).values(**values))
+def update_user(conn: Connection, username: str, **values: object) -> None:
+    conn.execute(update(t.users).where(t.users.c.username == username).values(**values))
 
 
-def password_hash(session: Session, username: str) -> str | None:
+def password_hash(conn: Connection, username: str) -> str | None:
     stmt = select(t.users.c.password_hash).where(t.users.c.username == username)
-    return session.execute(stmt).scalar_one_or_none()
+    return conn.execute(stmt).scalar_one_or_none()
 
 
-def group(session: Session, name: str) -> Group | None:
-    row = session.execute(select(t.groups).where(t.groups.c.name == name)).first()
+def group(conn: Connection, name: str) -> Group | None:
+    row = conn.execute(select(t.groups).where(t.groups.c.name == name)).first()
     if row is None:
         return None
-    members = session.execute(
+    members = conn.execute(
         select(t.memberships.c.username)
         .where(t.memberships.c.group_name == name)
         .order_by(t.memberships.c.username)
@@ -101,72 +100,68 @@ def group(session: Session, name: str) -> Group | None:
     return Group(row.name, row.kind, row.label, tuple(members))
 
 
-def groups(session: Session, kind: str) -> list[Group]:
-    names = session.execute(
+def groups(conn: Connection, kind: str) -> list[Group]:
+    names = conn.execute(
         select(t.groups.c.name).where(t.groups.c.kind == kind).order_by(t.groups.c.name)
     )
-    found = [group(session, n) for n in names.scalars()]
+    found = [group(conn, n) for n in names.scalars()]
     return [g for g in found if g is not None]
 
 
-def add_group(session: Session, name: str, kind: str, label: str, now: datetime) -> None:
-    session.execute(insert(t.groups).values(name=name, kind=kind, label=label, created_at=now))
+def add_group(conn: Connection, name: str, kind: str, label: str, now: datetime) -> None:
+    conn.execute(insert(t.groups).values(name=name, kind=kind, label=label, created_at=now))
 
 
-def add_member(session: Session, group_name: str, username: str) -> None:
-    session.execute(insert(t.memberships).values(group_name=group_name, username=username))
+def add_member(conn: Connection, group_name: str, username: str) -> None:
+    conn.execute(insert(t.memberships).values(group_name=group_name, username=username))
 
 
-def memberships_of(session: Session, username: str) -> list[tuple[str, str]]:
+def memberships_of(conn: Connection, username: str) -> list[tuple[str, str]]:
     """(kind, name) of every group and queue the user belongs to."""
     stmt = (
         select(t.groups.c.kind, t.groups.c.name)
         .join(t.memberships, t.memberships.c.group_name == t.groups.c.name)
         .where(t.memberships.c.username == username)
     )
-    return [(r.kind, r.name) for r in session.execute(stmt)]
+    return [(r.kind, r.name) for r in conn.execute(stmt)]
 
 
 def add_token(
-    session: Session, token_id: str, username: str, name: str, secret_hash: str, now: datetime
+    conn: Connection, token_id: str, username: str, name: str, secret_hash: str, now: datetime
 ) -> None:
-    session.execute(
+    conn.execute(
         insert(t.api_tokens).values(
             id=token_id, username=username, name=name, secret_hash=secret_hash, created_at=now
         )
     )
 
 
-def token(session: Session, token_id: str) -> Token | None:
-    row = session.execute(select(t.api_tokens).where(t.api_tokens.c.id == token_id)).first()
+def token(conn: Connection, token_id: str) -> Token | None:
+    row = conn.execute(select(t.api_tokens).where(t.api_tokens.c.id == token_id)).first()
     return None if row is None else Token(**row._mapping)
 
 
-def touch_token(session: Session, token_id: str, now: datetime) -> None:
-    session.execute(
-        update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(last_used_at=now)
-    )
+def touch_token(conn: Connection, token_id: str, now: datetime) -> None:
+    conn.execute(update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(last_used_at=now))
 
 
-def revoke_token(session: Session, token_id: str, now: datetime) -> None:
-    session.execute(
-        update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(revoked_at=now)
-    )
+def revoke_token(conn: Connection, token_id: str, now: datetime) -> None:
+    conn.execute(update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(revoked_at=now))
 
 
-def failures(session: Session, username: str) -> tuple[int, datetime | None]:
-    row = session.execute(
+def failures(conn: Connection, username: str) -> tuple[int, datetime | None]:
+    row = conn.execute(
         select(t.login_failures).where(t.login_failures.c.username == username)
     ).first()
     return (0, None) if row is None else (row.failures, row.locked_until)
 
 
 def set_failures(
-    session: Session, username: str, count: int, locked_until: datetime | None
+    conn: Connection, username: str, count: int, locked_until: datetime | None
 ) -> None:
-    session.execute(delete(t.login_failures).where(t.login_failures.c.username == username))
+    conn.execute(delete(t.login_failures).where(t.login_failures.c.username == username))
     if count:
-        session.execute(
+        conn.execute(
             insert(t.login_failures).values(
                 username=username, failures=count, locked_until=locked_until
             )

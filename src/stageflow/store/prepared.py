@@ -4,11 +4,11 @@ SQLAlchemy's general execution path spends ~50 µs of Python per statement on th
 (execution context, result metadata, row objects): several times what SQLite takes to run
 it, and the largest cost of a durable run (docs/performance.md). The statements every event
 runs are therefore compiled by SQLAlchemy once per dialect and set of parameters, and run on
-the session's own DBAPI connection, inside the session's transaction (savepoints included),
-with SQLAlchemy's own type processors for parameters and results. Everything else in the
-store uses the Session as usual.
+the connection's own DBAPI connection, inside its transaction (savepoints included), with
+SQLAlchemy's own type processors for parameters and results. Everything else in the store
+uses the Connection as usual.
 
-What this path does not do, unlike Session.execute: wrap driver errors in sqlalchemy.exc
+What this path does not do, unlike Connection.execute: wrap driver errors in sqlalchemy.exc
 (callers catch none of them), fire cursor events or echo the SQL, and fill in Python-side
 column defaults (a statement that would need one is refused when it is compiled).
 """
@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Insert, Select, Update, event
+from sqlalchemy import Connection, Insert, Select, Update
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
@@ -75,9 +74,9 @@ class Prepared:
         # per dialect object: two engines of one database name may use different drivers
         self._plans: WeakKeyDictionary[Dialect, dict[PlanKey, _Plan]] = WeakKeyDictionary()
 
-    def rows(self, session: Session, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run a SELECT; its rows as {column name: value} with SQLAlchemy's result types."""
-        dbapi, dialect = _driver(session)
+        dbapi, dialect = _driver(conn)
         plan = self._plan(dialect, tuple(values), many=False)
         cursor = dbapi.cursor()
         try:
@@ -95,13 +94,13 @@ class Prepared:
             out.append(row)
         return out
 
-    def first(self, session: Session, values: Mapping[str, Any]) -> dict[str, Any] | None:
-        found = self.rows(session, values)
+    def first(self, conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        found = self.rows(conn, values)
         return found[0] if found else None
 
-    def execute(self, session: Session, values: Mapping[str, Any]) -> None:
+    def execute(self, conn: Connection, values: Mapping[str, Any]) -> None:
         """Run an INSERT or UPDATE with one row's parameters."""
-        dbapi, dialect = _driver(session)
+        dbapi, dialect = _driver(conn)
         plan = self._plan(dialect, tuple(values), many=False)
         cursor = dbapi.cursor()
         try:
@@ -109,11 +108,11 @@ class Prepared:
         finally:
             cursor.close()
 
-    def execute_many(self, session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Run an INSERT or UPDATE once per row; every row names the same parameters."""
         if not rows:
             return
-        dbapi, dialect = _driver(session)
+        dbapi, dialect = _driver(conn)
         plan = self._plan(dialect, tuple(rows[0]), many=True)
         cursor = dbapi.cursor()
         try:
@@ -165,12 +164,12 @@ class Prepared:
 
 
 @contextmanager
-def pipelined(session: Session) -> Iterator[None]:
+def pipelined(conn: Connection) -> Iterator[None]:
     """Writes whose results nobody reads, sent to the server together: one round trip for all
     of them on PostgreSQL (psycopg's pipeline mode, libpq 14+). A failing one raises by the
     end of the block: from a later statement in it or from its end. Other drivers run the
     statements one by one, as they come."""
-    dbapi, dialect = _driver(session)  # the transaction (and a pending savepoint) begins first
+    dbapi, dialect = _driver(conn)  # the transaction (and a pending savepoint) begins first
     if dialect.driver != "psycopg" or not dialect.loaded_dbapi.Pipeline.is_supported():
         yield
         return
@@ -178,23 +177,6 @@ def pipelined(session: Session) -> Iterator[None]:
         yield
 
 
-_DRIVER = "stageflow.prepared.driver"
-
-
-def _driver(session: Session) -> tuple[Any, Dialect]:
-    """The session's DBAPI connection in its current transaction (begun if need be)."""
-    # Session.connection() costs ~5 µs of Python per call, and a durable run's transaction
-    # makes ~10 such calls: remembered until a transaction or savepoint begins or ends (a new
-    # savepoint is emitted by the first connection() inside it).
-    found: tuple[Any, Dialect] | None = session.info.get(_DRIVER)
-    if found is None:
-        connection = session.connection()
-        found = (connection.connection.driver_connection, connection.dialect)
-        session.info[_DRIVER] = found
-    return found
-
-
-@event.listens_for(Session, "after_transaction_create")
-@event.listens_for(Session, "after_transaction_end")
-def _forget_driver(session: Session, _transaction: SessionTransaction) -> None:
-    session.info.pop(_DRIVER, None)
+def _driver(conn: Connection) -> tuple[Any, Dialect]:
+    """The connection's DBAPI connection and dialect."""
+    return conn.connection.driver_connection, conn.dialect

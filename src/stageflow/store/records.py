@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.orm import Session
 
 from stageflow.store import db
 from stageflow.store import tables as t
@@ -51,10 +50,10 @@ _GET_LOCKED = Prepared(_GET.statement.with_for_update(key_share=True))
 _GET_HELD = Prepared(_GET.statement.with_for_update(read=True, skip_locked=True))
 
 
-def get(session: Session, record_id: str, lock: bool = False) -> RecordRow | None:
+def get(conn: Connection, record_id: str, lock: bool = False) -> RecordRow | None:
     """The record; `lock` takes its row lock first, for a read that its update will build on
     (on PostgreSQL another transaction could otherwise change it between the two)."""
-    row = (_GET_LOCKED if lock else _GET).first(session, {"record_id": record_id})
+    row = (_GET_LOCKED if lock else _GET).first(conn, {"record_id": record_id})
     return None if row is None else RecordRow(**row)
 
 
@@ -67,7 +66,7 @@ class Recheck:
     busy: bool = False
 
 
-def recheck(session: Session, record_id: str, seen: Mapping[str, Any] | None) -> Recheck:
+def recheck(conn: Connection, record_id: str, seen: Mapping[str, Any] | None) -> Recheck:
     """Compare the record with `seen` (what a run decided on) and hold it against updates
     until this transaction ends (FOR SHARE), without waiting for a lock.
 
@@ -77,17 +76,17 @@ def recheck(session: Session, record_id: str, seen: Mapping[str, Any] | None) ->
     it could deadlock (two runs writing each other's records), so an update in flight is
     reported as `busy` instead. Where writers take turns (SQLite) none of this can happen:
     nothing to report, without a query."""
-    if db.writers_take_turns(session):
+    if db.writers_take_turns(conn):
         return Recheck()
-    row = _GET_HELD.first(session, {"record_id": record_id})
+    row = _GET_HELD.first(conn, {"record_id": record_id})
     if row is None:  # locked by an update in flight, or gone
-        return Recheck(busy=_GET.first(session, {"record_id": record_id}) is not None)
+        return Recheck(busy=_GET.first(conn, {"record_id": record_id}) is not None)
     values = RecordRow(**row).values()
     return Recheck(changed=None if values == seen else values)
 
 
 def insert_record(
-    session: Session,
+    conn: Connection,
     record_id: str,
     obj: str,
     name: str,
@@ -103,20 +102,20 @@ def insert_record(
         "id": record_id, "object": obj, "name": name, "owner": owner, "fields": dict(fields),
         "version": 1, "created_at": now, "created_by": by, "modified_at": now, "modified_by": by,
     }  # fmt: skip
-    if not if_absent or db.writers_take_turns(session):  # the caller's "absent" still holds
-        session.execute(insert(t.records).values(**values))
+    if not if_absent or db.writers_take_turns(conn):  # the caller's "absent" still holds
+        conn.execute(insert(t.records).values(**values))
         return True
     stmt = (
         postgresql_insert(t.records).values(**values).on_conflict_do_nothing(index_elements=["id"])
     )
     # RETURNING, not rowcount: SQLAlchemy reports -1 rows for it on psycopg
-    return session.execute(stmt.returning(t.records.c.id)).first() is not None
+    return conn.execute(stmt.returning(t.records.c.id)).first() is not None
 
 
 def update_record(
-    session: Session, record_id: str, name: str, fields: Mapping[str, Any], now: datetime, by: str
+    conn: Connection, record_id: str, name: str, fields: Mapping[str, Any], now: datetime, by: str
 ) -> None:
-    session.execute(
+    conn.execute(
         update(t.records)
         .where(t.records.c.id == record_id)
         .values(
@@ -129,15 +128,15 @@ def update_record(
     )
 
 
-def delete_record(session: Session, record_id: str) -> None:
-    session.execute(delete(t.records).where(t.records.c.id == record_id))
+def delete_record(conn: Connection, record_id: str) -> None:
+    conn.execute(delete(t.records).where(t.records.c.id == record_id))
 
 
 def find(
-    session: Session, obj: str, limit: int | None = 200, owner: str | None = None
+    conn: Connection, obj: str, limit: int | None = 200, owner: str | None = None
 ) -> list[RecordRow]:
     c = t.records.c
     stmt = select(t.records).where(c.object == obj).order_by(c.created_at.desc()).limit(limit)
     if owner is not None:
         stmt = stmt.where(c.owner == owner)
-    return [RecordRow(**r._mapping) for r in session.execute(stmt)]
+    return [RecordRow(**r._mapping) for r in conn.execute(stmt)]

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from stageflow.engine.commands import LogEntry
 from stageflow.engine.state import Run, WorkItem
@@ -44,9 +43,9 @@ _LOG_OF = Prepared(
 )
 
 
-def insert_run(session: Session, run: Run, definition_id: int) -> None:
+def insert_run(conn: Connection, run: Run, definition_id: int) -> None:
     _INSERT_RUN.execute(
-        session,
+        conn,
         {
             "id": run.id,
             "name": run.name,
@@ -65,19 +64,19 @@ def insert_run(session: Session, run: Run, definition_id: int) -> None:
     )
 
 
-def load_row(session: Session, run_id: str, lock: bool = True) -> dict[str, Any] | None:
+def load_row(conn: Connection, run_id: str, lock: bool = True) -> dict[str, Any] | None:
     """The run's row; `lock` takes its row lock (one writer per run) where the database has them."""
-    return (_LOAD_LOCKED if lock else _LOAD).first(session, {"run_key": run_id})
+    return (_LOAD_LOCKED if lock else _LOAD).first(conn, {"run_key": run_id})
 
 
-def load_row_of_item(session: Session, item_id: str, lock: bool = True) -> dict[str, Any] | None:
+def load_row_of_item(conn: Connection, item_id: str, lock: bool = True) -> dict[str, Any] | None:
     """The row of the run work item `item_id` belongs to, as `load_row`; None if there is no
     such item."""
-    return (_LOAD_OF_ITEM_LOCKED if lock else _LOAD_OF_ITEM).first(session, {"item_key": item_id})
+    return (_LOAD_OF_ITEM_LOCKED if lock else _LOAD_OF_ITEM).first(conn, {"item_key": item_id})
 
 
 def save(
-    session: Session,
+    conn: Connection,
     before: Run | None,
     after: Run,
     log: Sequence[LogEntry],
@@ -87,13 +86,13 @@ def save(
 
     A new run (`before` is None) is inserted with its definition's id.
     """
-    with pipelined(session):  # nothing here reads a result: one round trip on PostgreSQL
+    with pipelined(conn):  # nothing here reads a result: one round trip on PostgreSQL
         if before is None:
             assert definition_id is not None
-            insert_run(session, after, definition_id)
+            insert_run(conn, after, definition_id)
         else:
             _UPDATE_RUN.execute(
-                session,
+                conn,
                 {
                     "run_key": after.id,
                     "status": after.status.value,
@@ -103,15 +102,15 @@ def save(
                     "modified_by": after.modified_by,
                 },
             )
-        _save_items(session, before, after)
-        append_log(session, after.id, log)
+        _save_items(conn, before, after)
+        append_log(conn, after.id, log)
 
 
-def append_log(session: Session, run_id: str, log: Sequence[LogEntry]) -> None:
-    _INSERT_LOG.execute_many(session, [_log_row(run_id, e) for e in log])
+def append_log(conn: Connection, run_id: str, log: Sequence[LogEntry]) -> None:
+    _INSERT_LOG.execute_many(conn, [_log_row(run_id, e) for e in log])
 
 
-def _save_items(session: Session, before: Run | None, after: Run) -> None:
+def _save_items(conn: Connection, before: Run | None, after: Run) -> None:
     old = before.work_items if before is not None else {}
     new_rows, changed = [], []
     for item_id, item in after.work_items.items():
@@ -120,8 +119,8 @@ def _save_items(session: Session, before: Run | None, after: Run) -> None:
             new_rows.append(_item_row(after, item))
         elif prev != item:
             changed.append(item)
-    _INSERT_ITEMS.execute_many(session, new_rows)
-    _UPDATE_ITEM.execute_many(session, [_item_changes(after, item) for item in changed])
+    _INSERT_ITEMS.execute_many(conn, new_rows)
+    _UPDATE_ITEM.execute_many(conn, [_item_changes(after, item) for item in changed])
 
 
 def _item_row(run: Run, w: WorkItem) -> dict[str, Any]:
@@ -182,7 +181,7 @@ RUN_SORTS = ("name", "status", "orchestration", "created_by", "created_at", "mod
 
 
 def list_runs(
-    session: Session,
+    conn: Connection,
     *,
     status: str | None = None,
     orchestration: str | None = None,
@@ -210,11 +209,11 @@ def list_runs(
         stmt = stmt.where(c.created_by == created_by)
     column = c[sort if sort in RUN_SORTS else "created_at"]
     stmt = paging.apply(stmt, column, c.id, descending, after)
-    return [RunSummary(**row._mapping) for row in session.execute(stmt)]
+    return [RunSummary(**row._mapping) for row in conn.execute(stmt)]
 
 
-def log_of(session: Session, run_id: str) -> list[LogEntry]:
-    rows = _LOG_OF.rows(session, {"run_key": run_id})
+def log_of(conn: Connection, run_id: str) -> list[LogEntry]:
+    rows = _LOG_OF.rows(conn, {"run_key": run_id})
     return [
         LogEntry(
             r["at"], r["actor"], r["object_type"], r["object_name"], r["from_status"],
@@ -224,16 +223,16 @@ def log_of(session: Session, run_id: str) -> list[LogEntry]:
     ]  # fmt: skip
 
 
-def run_ids_for_record(session: Session, record_id: str, statuses: Sequence[str]) -> list[str]:
+def run_ids_for_record(conn: Connection, record_id: str, statuses: Sequence[str]) -> list[str]:
     c = t.runs.c
     stmt = select(c.id).where(c.record_id == record_id, c.status.in_(statuses))
-    return list(session.execute(stmt).scalars())
+    return list(conn.execute(stmt).scalars())
 
 
-def resolve_prefix(session: Session, prefix: str) -> str:
+def resolve_prefix(conn: Connection, prefix: str) -> str:
     c = t.runs.c
     found = list(
-        session.execute(
+        conn.execute(
             select(c.id).where(c.id.startswith(prefix, autoescape=True)).limit(2)
         ).scalars()
     )
@@ -244,10 +243,10 @@ def resolve_prefix(session: Session, prefix: str) -> str:
     return str(found[0])
 
 
-def first_time(session: Session, event_id: str, run_id: str, now: datetime) -> bool:
+def first_time(conn: Connection, event_id: str, run_id: str, now: datetime) -> bool:
     """Record that event `event_id` is applied to the run; False when it was already."""
-    seen = session.execute(select(t.event_ids.c.id).where(t.event_ids.c.id == event_id)).first()
+    seen = conn.execute(select(t.event_ids.c.id).where(t.event_ids.c.id == event_id)).first()
     if seen is not None:
         return False
-    session.execute(insert(t.event_ids).values(id=event_id, run_id=run_id, at=now))
+    conn.execute(insert(t.event_ids).values(id=event_id, run_id=run_id, at=now))
     return True

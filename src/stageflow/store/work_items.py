@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, bindparam, or_, select
 
 from stageflow.store import paging
 from stageflow.store import tables as t
@@ -36,15 +35,15 @@ class WorkItemRow:
         return f"{self.assignee_kind}:{self.assignee}"
 
 
-def _rows(session: Session, stmt: Any) -> list[WorkItemRow]:
-    return [WorkItemRow(**r._mapping) for r in session.execute(stmt)]
+def _rows(conn: Connection, stmt: Any) -> list[WorkItemRow]:
+    return [WorkItemRow(**r._mapping) for r in conn.execute(stmt)]
 
 
 _GET = Prepared(select(t.work_items).where(t.work_items.c.id == bindparam("item_id")))
 
 
-def get(session: Session, item_id: str) -> WorkItemRow | None:
-    row = _GET.first(session, {"item_id": item_id})
+def get(conn: Connection, item_id: str) -> WorkItemRow | None:
+    row = _GET.first(conn, {"item_id": item_id})
     return None if row is None else WorkItemRow(**row)
 
 
@@ -70,7 +69,7 @@ def mine(username: str, groups: list[tuple[str, str]]) -> Any:
 
 
 def inbox(
-    session: Session,
+    conn: Connection,
     username: str,
     groups: list[tuple[str, str]],
     status: str | None = "Assigned",
@@ -97,7 +96,7 @@ def inbox(
             stmt = stmt.where(c.run_id == run_id)
         if record_id:
             stmt = stmt.where(c.record_id == record_id)
-        rows += _rows(session, _page(stmt.limit(limit), after, sort, descending))
+        rows += _rows(conn, _page(stmt.limit(limit), after, sort, descending))
     rows.sort(key=lambda r: (_sortable(getattr(r, sort)), r.id), reverse=descending)
     return rows[:limit]
 
@@ -107,7 +106,7 @@ def _sortable(value: Any) -> Any:
 
 
 def search(
-    session: Session,
+    conn: Connection,
     *,
     status: str | None = None,
     run_id: str | None = None,
@@ -132,11 +131,11 @@ def search(
         stmt = stmt.where(c.record_id == record_id)
     if orchestration:
         stmt = stmt.where(c.orchestration == orchestration)
-    return _rows(session, _page(stmt, after, sort, descending))
+    return _rows(conn, _page(stmt, after, sort, descending))
 
 
 def involves(
-    session: Session,
+    conn: Connection,
     username: str,
     groups: list[tuple[str, str]],
     *,
@@ -150,4 +149,4 @@ def involves(
         stmt = stmt.where(c.run_id == run_id)
     if record_id:
         stmt = stmt.where(c.record_id == record_id)
-    return session.execute(stmt).first() is not None
+    return conn.execute(stmt).first() is not None

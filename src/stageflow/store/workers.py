@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, insert, select, update
 
 from stageflow.store import tables as t
 
@@ -23,9 +22,9 @@ class WorkerRow:
 
 
 def register(
-    session: Session, worker: str, hostname: str, pid: int, concurrency: int, now: datetime
+    conn: Connection, worker: str, hostname: str, pid: int, concurrency: int, now: datetime
 ) -> None:
-    session.execute(
+    conn.execute(
         insert(t.workers).values(
             id=worker,
             hostname=hostname,
@@ -37,19 +36,19 @@ def register(
     )
 
 
-def beat(session: Session, worker: str, now: datetime) -> None:
-    session.execute(update(t.workers).where(t.workers.c.id == worker).values(heartbeat_at=now))
+def beat(conn: Connection, worker: str, now: datetime) -> None:
+    conn.execute(update(t.workers).where(t.workers.c.id == worker).values(heartbeat_at=now))
 
 
-def stop(session: Session, worker: str, now: datetime) -> None:
-    session.execute(update(t.workers).where(t.workers.c.id == worker).values(stopped_at=now))
+def stop(conn: Connection, worker: str, now: datetime) -> None:
+    conn.execute(update(t.workers).where(t.workers.c.id == worker).values(stopped_at=now))
 
 
-def live(session: Session, now: datetime, within: timedelta) -> list[WorkerRow]:
+def live(conn: Connection, now: datetime, within: timedelta) -> list[WorkerRow]:
     c = t.workers.c
     stmt = (
         select(t.workers)
         .where(c.stopped_at.is_(None), c.heartbeat_at >= now - within)
         .order_by(c.started_at)
     )
-    return [WorkerRow(**r._mapping) for r in session.execute(stmt)]
+    return [WorkerRow(**r._mapping) for r in conn.execute(stmt)]
