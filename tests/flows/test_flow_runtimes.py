@@ -3,6 +3,7 @@ deployed definitions on a real database."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from stageflow.app import App
+from stageflow.errors import InvalidInput
 from stageflow.store import records as records_store
 
 PROJECT = Path(__file__).parent / "project"
@@ -197,3 +199,39 @@ def test_a_run_started_by_a_flow_of_a_long_named_run_names_it_cut_short(
     child_run = app.run(outputs["child_run"])
     assert len(child_run.created_by) == 150  # the column's length
     assert child_run.created_by.startswith("flow:Triage Work: nnn")
+
+
+def test_a_flows_dates_and_decimals_are_kept_as_json_and_reach_later_steps(
+    flows_app: App,
+) -> None:
+    run = flows_app.start("Typed_Outputs_Run")
+    assert run.status == "Completed"
+    assert _step(flows_app, run.id, "Dates").outputs == {
+        "due": "2030-01-02",
+        "at": "2030-01-02T03:04:00+00:00",
+        "amount": 12.5,
+        "parts": [1, "2030-01-03"],
+    }
+    assert _step(flows_app, run.id, "Echo").outputs == {"text": "2030-01-02"}
+
+
+def test_a_flow_output_json_cannot_keep_fails_its_step_naming_it(flows_app: App) -> None:
+    run = flows_app.start("Set_Output_Run")
+    assert run.status == "Error"
+    error = _step(flows_app, run.id, "Tags").error
+    assert error is not None
+    assert "returned output 'tags' is a set" in error.message
+    assert flows_app.run(run.id).status == "Error"  # the run and its error were committed
+
+
+def test_a_work_item_completed_with_a_date_object_keeps_it_as_iso_text(flows_app: App) -> None:
+    flows_app.people.create_user("alice")
+    ticket = flows_app.records.create("Ticket", {"Title": "t"}).id
+    item = flows_app.start("Date_Screen_Run", record=ticket).work_items[0]
+    with pytest.raises(InvalidInput, match="'anything' is a set") as refused:
+        flows_app.complete_work_item(item.id, "alice", {"anything": {1, 2}})
+    assert refused.value.problems[0].field == "outputs.anything"
+    assert flows_app.work_item(item.id).status == "Assigned"  # nothing changed
+    run = flows_app.complete_work_item(item.id, "alice", {"due": date(2030, 1, 2)})
+    assert run.status == "Completed"
+    assert _step(flows_app, run.id, "Pick").outputs == {"due": "2030-01-02"}

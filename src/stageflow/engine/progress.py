@@ -176,7 +176,7 @@ def _start_step(tx: WorkingRun, step: Step) -> None:
     assignee = _assignee(tx, step)
     record_id = references.resolve(step.record, resolve) if step.record else tx.base.record_id
     if assignee is None or not record_id:
-        what = "an assignee" if assignee is None else "a context record"
+        what = "assignee" if assignee is None else "context record"
         source = (
             step.assignee.value if assignee is None and step.assignee else step.record or "the run"
         )

@@ -10,6 +10,7 @@ from stageflow.errors import StageflowError
 from stageflow.flows.context import FlowContext
 from stageflow.flows.declarative import interpret
 from stageflow.flows.registry import Registry
+from stageflow.flows.values import NotStorable, storable
 
 FlowDefLookup = Callable[[str], FlowDef | None]
 
@@ -39,7 +40,13 @@ def run_autolaunched(
                 f"flow {name!r} returned {type(result).__name__}; an autolaunched "
                 "flow returns a dict of outputs or None"
             )
-        return dict(result)
+        try:
+            return storable(result)
+        except NotStorable as exc:
+            raise FlowContractError(
+                f"flow {name!r} returned output {exc}: return text, numbers, booleans, "
+                "dates, lists or dicts of them"
+            ) from None
     definition = lookup(name)
     if definition is None:
         raise FlowNotFound(f"no flow named {name!r}: not registered in Python, not deployed")

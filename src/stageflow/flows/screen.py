@@ -13,10 +13,12 @@ from stageflow.definitions.datatypes import literal_fits, type_name
 from stageflow.definitions.model import ScreenFlow
 from stageflow.errors import InvalidInput, Problem
 from stageflow.flows.screen_runtime import RecordWrite, resolve_updates
+from stageflow.flows.values import NotStorable, storable
 
 
 def check_outputs(flow: ScreenFlow, outputs: Mapping[str, Any]) -> dict[str, Any]:
-    """Outputs as given, after checking names and types; every problem is reported."""
+    """Outputs as the run keeps them (flows.values), after checking names and types; every
+    problem is reported."""
     declared = {v.name: v for v in flow.outputs}
     problems = []
     for name, value in outputs.items():
@@ -44,7 +46,10 @@ def check_outputs(flow: ScreenFlow, outputs: Mapping[str, Any]) -> dict[str, Any
             )
     if problems:
         raise InvalidInput(problems)
-    return dict(outputs)
+    try:
+        return storable(outputs)
+    except NotStorable as exc:
+        raise InvalidInput(Problem(f"output {exc}", field=f"outputs.{exc.name}")) from None
 
 
 def record_updates(

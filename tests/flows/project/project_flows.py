@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from stageflow import FlowContext, evaluation_flow, flow
@@ -83,3 +85,25 @@ def catches_everything(ctx: FlowContext, ticket: str) -> dict[str, Any]:
     except Exception as exc:  # too broad: it catches the transaction's failures too
         ctx.log.info("ignored %s", type(exc).__name__)
     return {}
+
+
+@flow(
+    "Returns_Dates", outputs={"due": "date", "at": "datetime", "amount": "currency", "parts": "any"}
+)
+def returns_dates(ctx: FlowContext) -> dict[str, Any]:
+    return {
+        "due": date(2030, 1, 2),
+        "at": datetime(2030, 1, 2, 3, 4, tzinfo=UTC),
+        "amount": Decimal("12.50"),
+        "parts": (Decimal("1"), date(2030, 1, 3)),
+    }
+
+
+@flow("Returns_A_Set")
+def returns_a_set(ctx: FlowContext) -> dict[str, Any]:
+    return {"fine": 1, "tags": {"a", "b"}}
+
+
+@flow("Echo_Text")
+def echo_text(ctx: FlowContext, text: str) -> dict[str, Any]:
+    return {"text": text}
