@@ -210,7 +210,7 @@ class App:
         return self._after(work_items.complete(self.rt, id, user, outputs, event_id))
 
     def reassign_work_item(self, id: str, to: str, by: str = "system") -> RunView:
-        return work_items.reassign(self.rt, id, to, by)
+        return self._after(work_items.reassign(self.rt, id, to, by))
 
     def record_changed(
         self,
