@@ -103,8 +103,8 @@ class People:
     ) -> Group:
         return people.create_group(self._rt, name, "queue", label, members)
 
-    def add_member(self, group: str, username: str) -> Group:
-        return people.add_member(self._rt, group, username)
+    def add_member(self, group: str, username: str, kind: str | None = None) -> Group:
+        return people.add_member(self._rt, group, username, kind)
 
     def users(self) -> list[User]:
         return people.users(self._rt)

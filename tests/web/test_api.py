@@ -130,3 +130,45 @@ def test_a_users_record_list_holds_their_records_only_and_fills_the_page(seeded:
     mine = c.get(f"{API}/records/Case", params={"limit": 1}, headers=alice).json()
     assert [r["id"] for r in mine] == [seeded.case_id]
     assert len(c.get(f"{API}/records/Case", headers=admin).json()) == 6
+
+
+def test_an_event_id_replayed_on_someone_elses_work_item_reveals_nothing(seeded: Seeded) -> None:
+    c, mallory = seeded.client, seeded.headers("other")
+    expense = c.post(f"{API}/records/Expense", json={"values": {"Title": "Pen", "Amount": 2}},
+                     headers=mallory).json()  # fmt: skip
+    run = c.post(f"{API}/runs", headers=mallory, json={
+        "orchestration": "Expense_Approval",
+        "inputs": {"recordId": expense["id"], "approver": "mallory", "amount": 2},
+    }).json()  # fmt: skip
+    own = run["work_items"][0]["id"]
+    body = {"outputs": {"decision": "Rejected"}, "event_id": "once"}
+    assert c.post(f"{API}/work-items/{own}/complete", json=body, headers=mallory).status_code == 200
+    again = c.post(f"{API}/work-items/{own}/complete", json=body, headers=mallory)
+    assert again.status_code == 200  # a repeat: the run as it is, nothing changed
+    assert again.json()["id"] == run["id"]
+
+    # alice's work item, with mallory's event id: refused as any completion by her is
+    theirs = c.post(f"{API}/work-items/{seeded.item_id}/complete", json=body, headers=mallory)
+    assert theirs.status_code == 403
+    assert "stages" not in theirs.json()
+    # and alice's own completion reusing an id given to another run is refused, naming it
+    alice = seeded.headers("user")
+    reused = c.post(f"{API}/work-items/{seeded.item_id}/complete", headers=alice,
+                    json={"outputs": {"priority": "High"}, "event_id": "once"})  # fmt: skip
+    assert reused.status_code == 422
+    assert reused.json()["errors"][0]["field"] == "event_id"
+    assert seeded.app.work_item(seeded.item_id).status == "Assigned"
+
+
+def test_adding_a_member_to_a_queue_through_the_groups_route_changes_nothing(
+    seeded: Seeded,
+) -> None:
+    c, root = seeded.client, seeded.headers("admin")
+    wrong = c.post(f"{API}/groups/Support_Triage/members", json={"username": "dave"}, headers=root)
+    assert wrong.status_code == 404
+    assert "no group 'Support_Triage'" in wrong.json()["detail"]
+    [queue] = [g for g in seeded.app.people.groups("queue") if g.name == "Support_Triage"]
+    assert "dave" not in queue.members
+    right = c.post(f"{API}/queues/Support_Triage/members", json={"username": "dave"}, headers=root)
+    assert right.status_code == 200
+    assert "dave" in right.json()["members"]

@@ -111,10 +111,12 @@ def _add(conn: Connection, group: str, username: str) -> None:
         store.add_member(conn, group, username)
 
 
-def add_member(rt: Runtime, group: str, username: str) -> Group:
+def add_member(rt: Runtime, group: str, username: str, kind: str | None = None) -> Group:
+    """Add the user to the group or queue; with `kind`, only to one of that kind."""
     with transaction(rt) as tx:
-        if store.group(tx.conn, group) is None:
-            raise NotFound(Problem(f"no group or queue {group!r}", field="group"))
+        found = store.group(tx.conn, group)
+        if found is None or (kind is not None and found.kind != kind):
+            raise NotFound(Problem(f"no {kind or 'group or queue'} {group!r}", field="group"))
         _add(tx.conn, group, username)
         found = store.group(tx.conn, group)
         assert found is not None

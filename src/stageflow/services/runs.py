@@ -154,10 +154,27 @@ def start(
         return run_view(run, tx.logged[run.id])  # a new run: its log is what this tx wrote
 
 
+def repeated(tx: Tx, event_id: str | None, run_id: str) -> bool:
+    """Whether the request with this `event_id` was applied to the run already (the caller then
+    changes nothing); the id is noted for the run if not. An id used for another run is
+    refused: a client's key for one action, reused by mistake, must not pass for a repeat."""
+    if event_id is None:
+        return False
+    before = store.used_for(tx.conn, event_id, run_id, tx.now)
+    if before is not None and before != run_id:
+        raise InvalidInput(
+            Problem(
+                f"event id {event_id!r} was used for another run; give each action its own id",
+                field="event_id",
+            )
+        )
+    return before is not None
+
+
 def _act(rt: Runtime, run_id: str, event: Event, event_id: str | None = None) -> RunView:
     with transaction(rt) as tx:
         run = load(tx, run_id)
-        if event_id is not None and not store.first_time(tx.conn, event_id, run_id, tx.now):
+        if repeated(tx, event_id, run_id):
             return run_view(run, store.log_of(tx.conn, run.id))  # a duplicate: no change
         run = drive(tx, run, [event])
         if isinstance(event, ResumeRun):

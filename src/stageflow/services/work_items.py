@@ -15,7 +15,7 @@ from stageflow.errors import InvalidInput, NotFound, PermissionDenied, Problem, 
 from stageflow.flows.screen import check_outputs, record_updates
 from stageflow.services import records as records_service
 from stageflow.services.driver import drive
-from stageflow.services.runs import load_for_item
+from stageflow.services.runs import load_for_item, repeated
 from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
 from stageflow.store import definitions as defs_store
@@ -55,10 +55,10 @@ def complete(
     """
     with transaction(rt) as tx:
         run = load_for_item(tx, item_id)  # the run's lock first: one writer per run
-        if event_id is not None and not runs_store.first_time(tx.conn, event_id, run.id, tx.now):
-            return run_view(run, runs_store.log_of(tx.conn, run.id))
         item = run.work_items[item_id]
-        _check_worker(tx.conn, user, item)
+        _check_worker(tx.conn, user, item)  # before a repeat returns the run: it is theirs
+        if repeated(tx, event_id, run.id):
+            return run_view(run, runs_store.log_of(tx.conn, run.id))
         if item.status is not WorkItemStatus.ASSIGNED:
             raise TransitionNotAllowed(
                 f"work item {item_id} is {item.status.value}; "

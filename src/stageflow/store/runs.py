@@ -243,10 +243,11 @@ def resolve_prefix(conn: Connection, prefix: str) -> str:
     return str(found[0])
 
 
-def first_time(conn: Connection, event_id: str, run_id: str, now: datetime) -> bool:
-    """Record that event `event_id` is applied to the run; False when it was already."""
-    seen = conn.execute(select(t.event_ids.c.id).where(t.event_ids.c.id == event_id)).first()
+def used_for(conn: Connection, event_id: str, run_id: str, now: datetime) -> str | None:
+    """Record that event `event_id` is applied to the run; if it was already, the run it was
+    applied to (nothing is recorded then)."""
+    seen = conn.execute(select(t.event_ids.c.run_id).where(t.event_ids.c.id == event_id)).first()
     if seen is not None:
-        return False
+        return str(seen.run_id)
     conn.execute(insert(t.event_ids).values(id=event_id, run_id=run_id, at=now))
-    return True
+    return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from stageflow.errors import PermissionDenied
 from stageflow.services import auth, people
 from stageflow.services.permissions import Permission, require
 from stageflow.web.deps import AppDep, UserDep
@@ -68,10 +67,7 @@ def _group_routes(kind: str) -> None:
     )
     def add_member(name: str, body: Member, app: AppDep, user: UserDep) -> GroupOut:
         require(user, Permission.MANAGE_PEOPLE)
-        group = app.people.add_member(name, body.username)
-        if group.kind != kind:
-            raise PermissionDenied(f"{name} is a {group.kind}, not a {kind}")
-        return GroupOut.of(group)
+        return GroupOut.of(app.people.add_member(name, body.username, kind))
 
 
 _group_routes("group")
