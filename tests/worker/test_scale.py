@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
+import sqlalchemy as sa
 
 import stageflow
 from stageflow.app import App
@@ -172,6 +174,67 @@ def test_an_idle_worker_carries_out_a_retry_when_it_comes_due(
             time.sleep(0.05)
         assert steps["A"] == steps["B"] == "Completed"
         assert time.monotonic() - retried < 10  # the retries' time, not the 60 s idle wait
+    finally:
+        stop.set()
+        thread.join(30)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_worker_finishes_the_flow_it_holds_before_it_exits(
+    scale_app: App, db_url: str, tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    marker = tmp_path / "starts.txt"
+    run = scale_app.start("Slow", {"marker": str(marker)})
+    [worker] = _workers(db_url, 1)
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert marker.exists(), "the worker never started the flow"
+        worker.send_signal(stop_signal)  # while the flow sleeps
+        out, _err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    assert worker.returncode == 0
+    assert "stopped after 1 message(s)" in out
+    assert scale_app.run(run.id).status == "Completed"
+    assert marker.read_text() == "started\n"  # run once, not cut off to run again
+
+
+def test_a_worker_outlives_the_database_dropping_its_connections(
+    scale_app: App, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server restart or failover closes every connection, the idle worker's LISTEN one too:
+    the worker goes on, and carries out work that arrives afterwards."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to drop connections")
+    monkeypatch.setattr(sys.modules["scale_flows"], "FAIL_SHARE", 0.0)
+    worker = Worker(scale_app.rt, idle_wait=60)
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.5)  # idle, listening
+        plain = (
+            sa.engine.make_url(db_url)
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
+        )
+        with psycopg.connect(plain, autocommit=True) as admin:
+            dropped = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert dropped is not None
+        assert dropped[0] >= 1
+        time.sleep(1.2)  # the test's own pooled connections are pinged (renewed) at checkout
+        run = scale_app.start("Scale")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and scale_app.run(run.id).status != "Completed":
+            assert thread.is_alive(), "the worker died with its connections"
+            time.sleep(0.05)
+        assert scale_app.run(run.id).status == "Completed"
     finally:
         stop.set()
         thread.join(30)

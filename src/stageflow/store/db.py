@@ -3,6 +3,7 @@ advisory locks."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -141,23 +142,41 @@ class WorkSignal:
 
     def __init__(self, engine: Engine) -> None:
         self._conn: Any = None
+        self._url: str | None = None
         if engine.dialect.name == "postgresql":
-            import psycopg
-
-            url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self._conn = psycopg.connect(url, autocommit=True)
-            self._conn.execute(f"LISTEN {CHANNEL}")
+            self._url = engine.url.set(drivername="postgresql").render_as_string(
+                hide_password=False
+            )
 
     def wait(self, timeout: float) -> bool:
-        """Block until work may be there (a notification) or `timeout` seconds pass."""
-        if self._conn is None:
+        """Block until work may be there (a notification) or `timeout` seconds pass.
+
+        A lost LISTEN connection (a server restart, a failover) is opened again at the next
+        wait; what was notified meanwhile is lost, so that wait says work may be there."""
+        if self._url is None:
             time.sleep(timeout)
             return False
-        for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+        import psycopg
+
+        if self._conn is None:
+            try:
+                self._conn = psycopg.connect(self._url, autocommit=True)
+                self._conn.execute(f"LISTEN {CHANNEL}")
+            except psycopg.OperationalError:  # the server is still away: wait as if polling
+                self.close()
+                time.sleep(timeout)
+                return False
+            return True
+        try:
+            for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+                return True
+        except psycopg.OperationalError:
+            self.close()
             return True
         return False
 
     def close(self) -> None:
         if self._conn is not None:
-            self._conn.close()
+            with contextlib.suppress(Exception):  # a lost connection may fail to close
+                self._conn.close()
             self._conn = None

@@ -19,6 +19,7 @@ log = logging.getLogger("stageflow.worker")
 
 STOP_CHECK = 0.5  # seconds between looks at the stop flag while idle
 MIN_WAIT = 0.05  # seconds an idle loop waits at least
+AWAY_WAIT = 1.0  # seconds a loop waits after the database failed it (a restart, a failover)
 
 
 class Worker:
@@ -87,7 +88,11 @@ class Worker:
                     continue
                 if until_idle:
                     return
-                misses = self._idle(signal, stop, misses)
+                try:
+                    misses = self._idle(signal, stop, misses)
+                except Exception:  # the database is away: the loop carries on when it is back
+                    log.exception("looking for work failed; trying again in %.0f s", AWAY_WAIT)
+                    stop.wait(AWAY_WAIT)
         finally:
             signal.close()
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
+from types import FrameType
 
 import typer
 
@@ -22,7 +26,7 @@ def worker(
     heartbeat: float = typer.Option(5.0, "--heartbeat", help="Seconds between heartbeats."),
     retry_base: float = typer.Option(1.0, "--retry-base", help="First retry delay (seconds)."),
 ) -> None:
-    """Run a worker (Ctrl-C stops it)."""
+    """Run a worker (Ctrl-C or SIGTERM stops it once what it holds is done)."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -32,9 +36,33 @@ def worker(
     render.out.print(
         f"worker {w.id} started" + (" (until idle)" if until_idle else "; Ctrl-C stops it")
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        w.run(until_idle=until_idle)
+    stop = threading.Event()
+    with contextlib.suppress(KeyboardInterrupt), _stopping_on_signals(stop):
+        w.run(stop, until_idle=until_idle)
     render.out.print(f"worker {w.id} stopped after {w.processed} message(s)")
+
+
+@contextlib.contextmanager
+def _stopping_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT (Ctrl-C) and SIGTERM (systemd, Kubernetes) set `stop`: every loop finishes the
+    message it holds, commits, and the worker exits. A message cut off midway would wait for
+    its lease to run out and run again. A second signal stops at once (KeyboardInterrupt)."""
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        render.out.print(
+            f"{signal.Signals(signum).name}: finishing the messages held, then stopping "
+            "(again to stop at once)"
+        )
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def workers(ctx: typer.Context) -> None:
