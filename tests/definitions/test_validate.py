@@ -565,3 +565,63 @@ stages:
     found = [p for p in validate(bundle) if "lead only to each other" in p.message]
     assert [(p.file, p.line, p.field) for p in found] == [("spin.yaml", 8, "stages[A]")]
     assert "A -> B -> A" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("stages", "cycle"),
+    [
+        ("  - {name: A, next: A, steps: [{name: X, type: background, flow: Nope}]}\n", "A -> A"),
+        (
+            "  - {name: A, next: B, steps: [{name: X, type: background, flow: Nope}]}\n"
+            "  - {name: B, next: A, steps: [{name: Y, type: background, flow: Nope}]}\n",
+            "A -> B -> A",
+        ),
+        (  # a decision inside the loop whose every way leads back into it
+            "  - {name: A, steps: [{name: X, type: background, flow: Nope}]}\n"
+            "  - decision: D\n"
+            "    outcomes: [{name: Again, conditions: {rules: [{ref: '{!X.Status}', op: equals,"
+            " value: Error}]}, next: A}]\n"
+            "    default: A\n",
+            "A -> D -> A",
+        ),
+    ],
+)
+def test_stages_that_lead_only_to_each_other_are_refused_where_the_loop_begins(
+    stages: str, cycle: str
+) -> None:
+    text = "stageflow: 1\nkind: orchestration\nname: Round\ntype: autolaunched\nstages:\n" + stages
+    definition, problems = load_text(text, "round.yaml")
+    assert definition is not None
+    assert problems == []
+    bundle = Bundle()
+    from stageflow.definitions.loader import Source
+
+    bundle.sources.append(Source(definition, "round.yaml", text))
+    found = [p for p in validate(bundle) if "never ends" in p.message]
+    assert [(p.file, p.line, p.field) for p in found] == [("round.yaml", 6, "stages[A]")]
+    assert f"{cycle} loops with no way out" in found[0].message
+
+
+def test_a_loop_with_a_way_out_is_allowed() -> None:
+    text = """\
+stageflow: 1
+kind: orchestration
+name: Retry_Loop
+type: autolaunched
+stages:
+  - {name: A, steps: [{name: X, type: background, flow: Nope}]}
+  - decision: D
+    outcomes:
+      - name: Again
+        conditions: {rules: [{ref: "{!X.Status}", op: equals, value: Error}]}
+        next: A
+  - {name: Done, steps: [{name: Y, type: background, flow: Nope}]}
+"""
+    definition, problems = load_text(text, "retry.yaml")
+    assert definition is not None
+    assert problems == []
+    bundle = Bundle()
+    from stageflow.definitions.loader import Source
+
+    bundle.sources.append(Source(definition, "retry.yaml", text))
+    assert [p for p in validate(bundle) if "never ends" in p.message] == []

@@ -126,7 +126,46 @@ class OrchestrationCheck:
                 self._add(
                     node.loc, f"{kind} {node.name!r} can never be reached", f"stages[{node.name}]"
                 )
+        before = len(self.problems)
         self._decision_loops()
+        if len(self.problems) == before:
+            self._endless(seen)
+
+    def _ends(self, name: str) -> bool:
+        """Whether the run may end right after this node (no next stage, or a decision's
+        outcome or default that names none). An unknown target counts as one: it is reported
+        as such already."""
+        node = self.o.node(name)
+        if isinstance(node, Decision):
+            targets = [x.next for x in node.outcomes] + [node.default]
+        else:
+            targets = [self.o.next_after(node)]
+        return any(t is None or t not in self.node_names for t in targets)
+
+    def _endless(self, reachable: set[str]) -> None:
+        """Stages (and decisions) that lead only to each other: a run that gets there never
+        ends. Only a decision's outcome or a stage's `next` can lead out of a loop."""
+        can_end = {n for n in reachable if self._ends(n)}
+        grew = True
+        while grew:
+            grew = False
+            for n in reachable - can_end:
+                if any(s in can_end for s in self._successors(n)):
+                    can_end.add(n)
+                    grew = True
+        stuck = [n.name for n in self.o.nodes if n.name in reachable - can_end]
+        if not stuck:
+            return
+        trail = [stuck[0]]
+        while (nxt := next(s for s in self._successors(trail[-1]) if s in stuck)) not in trail:
+            trail.append(nxt)
+        cycle = " -> ".join([*trail[trail.index(nxt) :], nxt])
+        self._add(
+            self.o.node(stuck[0]).loc,
+            f"a run that reaches {stuck[0]!r} never ends: {cycle} loops with no way out "
+            "(a decision with an outcome that leaves the loop, or a `next` out of it)",
+            f"stages[{stuck[0]}]",
+        )
 
     def _decision_loops(self) -> None:
         """Decisions that lead only to each other would loop forever without a stage between."""
