@@ -77,3 +77,23 @@ def test_admin_setup_shows_versions_and_deploy_errors_inline(seeded: Seeded) -> 
     assert "Nothing was deployed" in refused.text
     assert "broken.yaml:5 [stages]" in refused.text
     assert seeded.app.versions("orchestration", "Broken") == []
+
+
+def test_a_page_cursor_edited_into_nonsense_shows_the_first_page(seeded: Seeded) -> None:
+    import base64
+    import json
+
+    def cursor(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps([value, "a"]).encode()).decode()
+
+    c = seeded.client
+    _login(c, "sue")
+    for page in (
+        f"/runs?after={cursor('xyz')}",
+        f"/runs?sort=name&after={cursor({'a': 1})}",
+        f"/work-items?view=all&after={cursor('2024-01-01T00:00:00')}",  # no time zone
+        "/work-items?after=not-base64!",
+    ):
+        shown = c.get(page)
+        assert shown.status_code == 200, page
+    assert "Triage Case" in c.get(f"/work-items?view=all&after={cursor(7)}").text

@@ -20,9 +20,19 @@ def apply(stmt: Any, column: Column[Any], id_column: Column[Any], descending: bo
     stmt = stmt.order_by(*order)
     if after is None:
         return stmt
-    value, row_id = after
-    if isinstance(column.type, UTCDateTime) and isinstance(value, str):
-        value = datetime.fromisoformat(value)
+    value, row_id = after[0], after[1]
+    if isinstance(column.type, UTCDateTime):
+        value = _aware(value)
+    if not isinstance(value, str | datetime):
+        return stmt  # a cursor edited into nonsense: the first page, as for no cursor
     if descending:
         return stmt.where(or_(column < value, and_(column == value, id_column < row_id)))
     return stmt.where(or_(column > value, and_(column == value, id_column > row_id)))
+
+
+def _aware(value: Any) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None

@@ -63,5 +63,7 @@ def decode_cursor(cursor: str | None) -> tuple[Any, str] | None:
     try:
         value, row_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError):
-        return None  # a mangled cursor shows the first page
+        return None  # a mangled cursor shows the first page (so does a wrong value: paging)
+    if isinstance(row_id, dict | list):
+        return None
     return value, str(row_id)
