@@ -31,8 +31,9 @@ def apply(stmt: Any, column: Column[Any], id_column: Column[Any], descending: bo
 
 
 def _aware(value: Any) -> datetime | None:
+    """A datetime with its time zone (the column compares only those), from one or ISO text."""
     try:
-        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
     except ValueError:
         return None
-    return parsed if parsed is not None and parsed.tzinfo is not None else None
+    return parsed if isinstance(parsed, datetime) and parsed.tzinfo is not None else None
