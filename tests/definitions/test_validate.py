@@ -531,10 +531,17 @@ def test_a_screen_flow_and_a_flow_share_one_name_space() -> None:
     ), problems
 
 
-def test_decisions_that_lead_only_to_each_other_are_refused() -> None:
-    from stageflow.definitions.loader import Bundle, load_text
-    from stageflow.definitions.validate import validate
+def _validated(text: str, file: str) -> list[Problem]:
+    """The problems of one orchestration file that parses, validated on its own."""
+    definition, problems = load_text(text, file)
+    assert definition is not None
+    assert problems == []
+    bundle = Bundle()
+    bundle.sources.append(Source(definition, file, text))
+    return validate(bundle)
 
+
+def test_decisions_that_lead_only_to_each_other_are_refused() -> None:
     text = """stageflow: 1
 kind: orchestration
 name: Spin
@@ -555,14 +562,7 @@ stages:
         next: A
     default: A
 """
-    definition, problems = load_text(text, "spin.yaml")
-    assert definition is not None
-    assert problems == []
-    bundle = Bundle()
-    from stageflow.definitions.loader import Source
-
-    bundle.sources.append(Source(definition, "spin.yaml", text))
-    found = [p for p in validate(bundle) if "lead only to each other" in p.message]
+    found = [p for p in _validated(text, "spin.yaml") if "lead only to each other" in p.message]
     assert [(p.file, p.line, p.field) for p in found] == [("spin.yaml", 8, "stages[A]")]
     assert "A -> B -> A" in found[0].message
 
@@ -590,14 +590,7 @@ def test_stages_that_lead_only_to_each_other_are_refused_where_the_loop_begins(
     stages: str, cycle: str
 ) -> None:
     text = "stageflow: 1\nkind: orchestration\nname: Round\ntype: autolaunched\nstages:\n" + stages
-    definition, problems = load_text(text, "round.yaml")
-    assert definition is not None
-    assert problems == []
-    bundle = Bundle()
-    from stageflow.definitions.loader import Source
-
-    bundle.sources.append(Source(definition, "round.yaml", text))
-    found = [p for p in validate(bundle) if "never ends" in p.message]
+    found = [p for p in _validated(text, "round.yaml") if "never ends" in p.message]
     assert [(p.file, p.line, p.field) for p in found] == [("round.yaml", 6, "stages[A]")]
     assert f"{cycle} loops with no way out" in found[0].message
 
@@ -617,11 +610,4 @@ stages:
         next: A
   - {name: Done, steps: [{name: Y, type: background, flow: Nope}]}
 """
-    definition, problems = load_text(text, "retry.yaml")
-    assert definition is not None
-    assert problems == []
-    bundle = Bundle()
-    from stageflow.definitions.loader import Source
-
-    bundle.sources.append(Source(definition, "retry.yaml", text))
-    assert [p for p in validate(bundle) if "never ends" in p.message] == []
+    assert [p for p in _validated(text, "retry.yaml") if "never ends" in p.message] == []
