@@ -20,7 +20,7 @@ def apply(stmt: Any, column: Column[Any], id_column: Column[Any], descending: bo
     stmt = stmt.order_by(*order)
     if after is None:
         return stmt
-    value, row_id = after[0], after[1]
+    value, row_id = after
     if isinstance(column.type, UTCDateTime):
         value = _aware(value)
     if not isinstance(value, str | datetime):
