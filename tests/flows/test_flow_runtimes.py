@@ -129,6 +129,28 @@ def test_a_failing_flows_writes_are_undone_and_the_earlier_steps_stay(flows_app:
 
 
 @pytest.mark.parametrize(
+    ("orchestration", "counts_before_resume", "counts_status"),
+    [("Sibling_Fails_First", 0, "Discontinued"), ("Sibling_Fails_Second", 1, "Completed")],
+)
+def test_a_sibling_stopped_by_a_failing_step_never_ran_its_flow_and_runs_once_on_resume(
+    flows_app: App, orchestration: str, counts_before_resume: int, counts_status: str
+) -> None:
+    """Parallel steps run in the order listed. A step discontinued because a sibling failed
+    has not run: its writes can't be kept, and a resume runs it for the first time."""
+    app = flows_app
+    ticket = app.records.create("Ticket", {"Title": "t", "Stage": "blocked", "Size": 0}).id
+    run = app.start(orchestration, {"ticket": ticket})
+    assert run.status == "Error"
+    assert _step(app, run.id, "Blocked").status == "Error"
+    assert _step(app, run.id, "Counts").status == counts_status
+    assert app.records.get(ticket).fields["Size"] == counts_before_resume
+
+    app.records.update(ticket, {"Stage": "clear"})
+    assert app.resume(run.id).status == "Completed"
+    assert app.records.get(ticket).fields["Size"] == 1
+
+
+@pytest.mark.parametrize(
     ("orchestration", "error"),
     [
         ("Too_Long", "StringDataRightTruncation"),  # after the flow wrote a record

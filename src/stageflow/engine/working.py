@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from types import MappingProxyType
@@ -15,7 +16,7 @@ from stageflow.engine.events import (
 )
 from stageflow.engine.rules import Action
 from stageflow.engine.scope import make_resolver
-from stageflow.engine.state import ErrorInfo, Run
+from stageflow.engine.state import ErrorInfo, Run, StepRun
 from stageflow.engine.statuses import (
     STEP_ACTIVE,
     RunStatus,
@@ -40,6 +41,33 @@ class Decision:
 _STEP_ENDED = frozenset(
     {StepStatus.COMPLETED, StepStatus.ERROR, StepStatus.DISCONTINUED, StepStatus.CANCELED}
 )
+
+
+def still_wanted(run: Run, command: Command) -> bool:
+    """Whether `run` still wants what `command` asks for. A step's flow is run only while the
+    step is active in that attempt, so a flow run before it can end the step (a sibling that
+    failed) or an evaluation point it can make stale."""
+    return wanted(run.steps, run.epoch, run.evaluations, command)
+
+
+def wanted(
+    steps: Mapping[str, StepRun],
+    epoch: int,
+    evaluations: Mapping[str, bool | None],
+    command: Command,
+) -> bool:
+    """A flow for a step that stopped later in the same event (its stage completed or
+    failed) is not run; an evaluation asked before a later evaluation point is not either."""
+    match command:
+        case RunFlow():
+            sr = steps[command.step]
+            return sr.attempt == command.attempt and sr.status in STEP_ACTIVE
+        case Evaluate():
+            return command.epoch == epoch and (
+                command.key in evaluations and evaluations[command.key] is None
+            )
+        case _:
+            assert_never(command)
 
 
 class WorkingRun:
@@ -82,18 +110,7 @@ class WorkingRun:
         return Decision(run, commands, tuple(self.log))
 
     def still_wanted(self, command: Command) -> bool:
-        """A flow for a step that stopped later in the same event (its stage completed or
-        failed) is not run; an evaluation asked before a later evaluation point is not either."""
-        match command:
-            case RunFlow():
-                sr = self.steps[command.step]
-                return sr.attempt == command.attempt and sr.status in STEP_ACTIVE
-            case Evaluate():
-                return command.epoch == self.epoch and (
-                    command.key in self.evaluations and self.evaluations[command.key] is None
-                )
-            case _:
-                assert_never(command)
+        return wanted(self.steps, self.epoch, self.evaluations, command)
 
     # --- status changes, each checked against the transition table and logged ----------------
     def note(

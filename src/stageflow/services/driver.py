@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 
-from stageflow.engine import apply
-from stageflow.engine.commands import Evaluate, LogEntry, RunFlow
+from stageflow.engine import apply, still_wanted
+from stageflow.engine.commands import Command, Evaluate, LogEntry, RunFlow
 from stageflow.engine.events import Event, Reevaluate
 from stageflow.engine.state import Run
 from stageflow.engine.statuses import RunStatus
@@ -44,7 +44,7 @@ def drive(
     """
     before = None if new_definition_id is not None else run
     log: list[LogEntry] = []
-    run = _apply(tx, run, deque(events), log)
+    run = _apply(tx, run, events, log)
     if run.status is RunStatus.IN_PROGRESS and run.record_id is not None:
         wait = RECHECK_AFTER if recheck_after is None else recheck_after
         run = _recheck_record(tx, run, log, wait)
@@ -64,7 +64,7 @@ def _recheck_record(tx: Tx, run: Run, log: list[LogEntry], wait: timedelta) -> R
     found = records_store.recheck(tx.conn, run.record_id, run.record)
     if found.changed is not None:
         changed = Reevaluate(reason=_changed(run))
-        return _apply(tx, replace(run, record=found.changed), deque([changed]), log)
+        return _apply(tx, replace(run, record=found.changed), [changed], log)
     if found.busy:  # its update is in flight: a worker looks again once it is likely done
         payload = {"run_id": run.id, "seen": _digest(run.record), "wait": wait.total_seconds()}
         key = f"recheck:{run.id}:{new_id()}"
@@ -94,26 +94,35 @@ def _digest(record: Mapping[str, object] | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _apply(tx: Tx, run: Run, pending: deque[Event], log: list[LogEntry]) -> Run:
-    """Apply the pending events and the events their commands cause, in order."""
+def _apply(tx: Tx, run: Run, events: Iterable[Event], log: list[LogEntry]) -> Run:
+    """Apply the pending events and carry out the commands they cause, in order. A flow's
+    result is applied before the next command is looked at: a flow that fails discontinues
+    its siblings, whose flows then never run (and so keep no writes)."""
+    pending: deque[Event | Command] = deque(events)
     while pending:
-        event = pending.popleft()
+        item = pending.popleft()
+        if isinstance(item, (RunFlow, Evaluate)):
+            if still_wanted(run, item):
+                _carry_out(tx, run, item, pending)
+            continue
         if run.record_id is not None and run.record_id in tx.changed_records:
             run = replace(run, record=load_record(tx, run.record_id))
-        decision = apply(run, event, tx.now)
+        decision = apply(run, item, tx.now)
         run = decision.run
         log.extend(decision.log)
-        for command in decision.commands:
-            match command:
-                case RunFlow(is_async=False):
-                    pending.append(flow_exec.run_background(tx, run, command))
-                case RunFlow():
-                    outbox.enqueue(
-                        tx.conn, RUN_FLOW, _key(command), _payload(command), tx.now, run.id
-                    )
-                case Evaluate():
-                    pending.append(flow_exec.evaluate(tx, run, command))
+        pending.extend(decision.commands)
     return run
+
+
+def _carry_out(tx: Tx, run: Run, command: Command, pending: deque[Event | Command]) -> None:
+    """Run a synchronous flow and put its outcome first in line; queue an asynchronous one."""
+    match command:
+        case RunFlow(is_async=False):
+            pending.appendleft(flow_exec.run_background(tx, run, command))
+        case RunFlow():
+            outbox.enqueue(tx.conn, RUN_FLOW, _key(command), _payload(command), tx.now, run.id)
+        case Evaluate():
+            pending.appendleft(flow_exec.evaluate(tx, run, command))
 
 
 def _key(c: RunFlow) -> str:

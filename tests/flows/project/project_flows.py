@@ -107,3 +107,17 @@ def returns_a_set(ctx: FlowContext) -> dict[str, Any]:
 @flow("Echo_Text")
 def echo_text(ctx: FlowContext, text: str) -> dict[str, Any]:
     return {"text": text}
+
+
+@flow("Fails_While_Blocked")
+def fails_while_blocked(ctx: FlowContext, ticket: str) -> dict[str, Any]:
+    if (ctx.records.get("Ticket", ticket) or {}).get("Stage") == "blocked":
+        raise RuntimeError("the ticket is blocked")
+    return {}
+
+
+@flow("Counts_Runs")
+def counts_runs(ctx: FlowContext, ticket: str) -> dict[str, Any]:
+    size = (ctx.records.get("Ticket", ticket) or {}).get("Size") or 0
+    ctx.records.update("Ticket", ticket, {"Size": size + 1})
+    return {}
