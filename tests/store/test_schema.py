@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from stageflow.store import schema
 from stageflow.store.db import make_engine
-from stageflow.store.tables import definitions, metadata
+from stageflow.store.tables import definitions, metadata, runs, work_items
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -93,5 +93,34 @@ def test_upgrading_keeps_the_latest_of_two_active_versions(db_url: str) -> None:
                 select(definitions.c.version).where(definitions.c.active)
             ).scalars()
             assert list(active) == [2]
+    finally:
+        engine.dispose()
+
+
+def test_upgrading_gives_earlier_work_items_system_as_their_creator(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        config = schema.alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.begin() as conn:  # a database from before work items kept their creator
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0002")
+            _version(conn, 1, active=True)
+            conn.execute(
+                insert(runs).values(
+                    id="r1", name="R", orchestration="Doc", definition_id=1, version=1,
+                    status="InProgress", state={}, created_at=AT, created_by="alice",
+                    modified_at=AT, modified_by="alice",
+                )
+            )  # fmt: skip
+            conn.execute(
+                insert(work_items).values(
+                    id="r1-1", run_id="r1", step="S", name="S", status="Assigned",
+                    assignee_kind="user", assignee="bob", orchestration="Doc", created_at=AT,
+                    modified_at=AT, modified_by="alice",
+                )
+            )  # fmt: skip
+        schema.upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(select(work_items.c.created_by)).scalar_one() == "system"
     finally:
         engine.dispose()

@@ -28,7 +28,7 @@ def test_a_user_starts_a_run_lists_their_work_and_completes_it(seeded: Seeded) -
 
     mine = c.get(f"{API}/work-items", headers=alice).json()["items"]
     approval = next(w for w in mine if w["run_id"] == run["id"])
-    assert approval["assigned_to"] == "user:alice"
+    assert (approval["assigned_to"], approval["created_by"]) == ("user:alice", "alice")
     done = c.post(f"{API}/work-items/{approval['id']}/complete",
                   json={"outputs": {"decision": "Approved"}}, headers=alice)  # fmt: skip
     assert done.status_code == 200, done.text

@@ -193,6 +193,7 @@ def _start_step(tx: WorkingRun, step: Step) -> None:
         assignee=assignee,
         record_id=str(record_id),
         created_at=tx.now,
+        created_by=tx.actor,
         modified_at=tx.now,
         modified_by=tx.actor,
         flow=step.flow,

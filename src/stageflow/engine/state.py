@@ -52,6 +52,7 @@ class WorkItem:
     assignee: Principal
     record_id: str | None
     created_at: datetime
+    created_by: str  # whose action made it: the run's starter, a completer, "system"
     modified_at: datetime
     modified_by: str
     completed_by: str | None = None

@@ -12,13 +12,13 @@ from datetime import timedelta
 
 from stageflow.engine import apply, still_wanted
 from stageflow.engine.commands import Command, Evaluate, LogEntry, RunFlow
-from stageflow.engine.events import Event, Reevaluate
-from stageflow.engine.state import Run
-from stageflow.engine.statuses import RunStatus
+from stageflow.engine.events import Event, Reevaluate, StepFailed
+from stageflow.engine.state import ErrorInfo, Run
+from stageflow.engine.statuses import RunStatus, WorkItemStatus
 from stageflow.ids import new_id
 from stageflow.services import flow_exec, notifications
 from stageflow.services.runtime import Tx
-from stageflow.store import outbox
+from stageflow.store import outbox, people
 from stageflow.store import records as records_store
 from stageflow.store import runs as runs_store
 
@@ -107,11 +107,32 @@ def _apply(tx: Tx, run: Run, events: Iterable[Event], log: list[LogEntry]) -> Ru
             continue
         if run.record_id is not None and run.record_id in tx.changed_records:
             run = replace(run, record=load_record(tx, run.record_id))
-        decision = apply(run, item, tx.now)
+        before, decision = run, apply(run, item, tx.now)
         run = decision.run
         log.extend(decision.log)
+        if len(run.work_items) != len(before.work_items):  # items are never removed
+            pending.extendleft(reversed(_unassignable(tx, before, run)))
         pending.extend(decision.commands)
     return run
+
+
+def _unassignable(tx: Tx, before: Run, after: Run) -> list[Event]:
+    """A new work item whose assignee does not exist could never be done: its step fails
+    instead, where a supervisor sees it, can add the assignee and resume the run."""
+    failed: list[Event] = []
+    for item_id in sorted(after.work_items.keys() - before.work_items.keys()):
+        item = after.work_items[item_id]
+        who = item.assignee
+        if item.status is not WorkItemStatus.ASSIGNED or people.principal_exists(
+            tx.conn, who.kind.value, who.name
+        ):
+            continue
+        message = (
+            f"interactive step {item.step!r} is assigned to {who}, who does not exist: "
+            f"add that {who.kind.value}, then resume the run"
+        )
+        failed.append(StepFailed(item.step, after.steps[item.step].attempt, ErrorInfo(message)))
+    return failed
 
 
 def _carry_out(tx: Tx, run: Run, command: Command, pending: deque[Event | Command]) -> None:

@@ -101,12 +101,7 @@ def reassign(rt: Runtime, item_id: str, to: str, by: str) -> RunView:
 
 
 def _check_principal(conn: Connection, p: Principal) -> None:
-    if p.kind is AssigneeKind.USER:
-        if people.user(conn, p.name) is None:
-            raise NotFound(Problem(f"no user {p.name!r}", field="to"))
-        return
-    g = people.group(conn, p.name)
-    if g is None or g.kind != p.kind.value:
+    if not people.principal_exists(conn, p.kind.value, p.name):
         raise NotFound(Problem(f"no {p.kind.value} {p.name!r}", field="to"))
 
 

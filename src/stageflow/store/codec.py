@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from stageflow.definitions.model import AssigneeKind, Orchestration
+from stageflow.engine.events import SYSTEM
 from stageflow.engine.state import ErrorInfo, Principal, Run, StageRun, StepRun, WorkItem
 from stageflow.engine.statuses import RunStatus, StageStatus, StepStatus, WorkItemStatus
 
@@ -70,6 +71,7 @@ def encode_item(w: WorkItem) -> dict[str, Any]:
         "assignee": str(w.assignee),
         "record_id": w.record_id,
         "created_at": _dt(w.created_at),
+        "created_by": w.created_by,
         "modified_at": _dt(w.modified_at),
         "modified_by": w.modified_by,
         "completed_by": w.completed_by,
@@ -94,6 +96,7 @@ def decode_item(run_id: str, d: Mapping[str, Any]) -> WorkItem:
         assignee=Principal(AssigneeKind(kind), name),
         record_id=d["record_id"],
         created_at=created,
+        created_by=d.get("created_by", SYSTEM),  # snapshots written before 0.1 kept none
         modified_at=modified,
         modified_by=d["modified_by"],
         completed_by=d["completed_by"],

@@ -58,6 +58,20 @@ def user(conn: Connection, username: str) -> User | None:
     return None if row is None else User(**row)
 
 
+_GROUP_OF_KIND = Prepared(
+    select(t.groups.c.name).where(
+        t.groups.c.name == bindparam("name"), t.groups.c.kind == bindparam("kind")
+    )
+)
+
+
+def principal_exists(conn: Connection, kind: str, name: str) -> bool:
+    """Whether `kind` ("user", "group" or "queue") `name` is someone a work item can go to."""
+    if kind == "user":
+        return _USER.first(conn, {"username": name}) is not None
+    return _GROUP_OF_KIND.first(conn, {"name": name, "kind": kind}) is not None
+
+
 def lock_user(conn: Connection, username: str) -> None:
     """Hold the username until the transaction ends: one login attempt at a time counts its
     failures, for a name that is no user too."""

@@ -135,6 +135,7 @@ def _item_row(run: Run, w: WorkItem) -> dict[str, Any]:
         "record_id": w.record_id,
         "orchestration": run.orchestration.name,
         "created_at": w.created_at,
+        "created_by": w.created_by,
         "modified_at": w.modified_at,
         "modified_by": w.modified_by,
         "completed_by": w.completed_by,

@@ -151,6 +151,7 @@ work_items = Table(
     Column("record_id", String(40)),
     Column("orchestration", String(80), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(150), nullable=False),
     Column("modified_at", UTCDateTime, nullable=False),
     Column("modified_by", String(150), nullable=False),
     Column("completed_by", String(150)),

@@ -25,6 +25,7 @@ class WorkItemRow:
     record_id: str | None
     orchestration: str
     created_at: datetime
+    created_by: str
     modified_at: datetime
     modified_by: str
     completed_by: str | None

@@ -138,6 +138,7 @@ class WorkItemOut(BaseModel):
     step: str
     run_id: str
     created_at: datetime
+    created_by: str
     modified_at: datetime
     modified_by: str
     completed_by: str | None
@@ -147,8 +148,9 @@ class WorkItemOut(BaseModel):
     def of_row(cls, w: WorkItemRow) -> WorkItemOut:
         return cls(
             id=w.id, name=w.name, status=w.status, assigned_to=w.assigned_to, record_id=w.record_id,
-            step=w.step, run_id=w.run_id, created_at=w.created_at, modified_at=w.modified_at,
-            modified_by=w.modified_by, completed_by=w.completed_by, completed_at=w.completed_at,
+            step=w.step, run_id=w.run_id, created_at=w.created_at, created_by=w.created_by,
+            modified_at=w.modified_at, modified_by=w.modified_by, completed_by=w.completed_by,
+            completed_at=w.completed_at,
         )  # fmt: skip
 
     @classmethod
@@ -156,8 +158,8 @@ class WorkItemOut(BaseModel):
         return cls(
             id=w.id, name=w.name, status=w.status.value, assigned_to=str(w.assignee),
             record_id=w.record_id, step=w.step, run_id=w.run_id, created_at=w.created_at,
-            modified_at=w.modified_at, modified_by=w.modified_by, completed_by=w.completed_by,
-            completed_at=w.completed_at,
+            created_by=w.created_by, modified_at=w.modified_at, modified_by=w.modified_by,
+            completed_by=w.completed_by, completed_at=w.completed_at,
         )  # fmt: skip
 
 

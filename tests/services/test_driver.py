@@ -1,0 +1,73 @@
+"""Applying events to runs through the service layer: what the driver checks that the pure
+engine cannot (it reads no database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stageflow.app import App
+from stageflow.errors import NotFound
+
+PROJECT = Path(__file__).parents[1] / "flows" / "project"
+
+
+@pytest.fixture
+def flows_app(app: App) -> App:
+    app.deploy(PROJECT)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("orchestration", "assignee"),
+    [("Date_Screen_Run", "user:alice"), ("Ghost_Queue_Run", "queue:Ghost_Queue")],
+)
+def test_a_work_item_for_someone_who_does_not_exist_fails_its_step_until_they_are_added(
+    flows_app: App, orchestration: str, assignee: str
+) -> None:
+    app = flows_app
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    run = app.start(orchestration, record=ticket)
+    assert run.status == "Error"
+    step = run.stages[0].steps[0]
+    assert step.status == "Error"
+    assert step.error is not None
+    assert step.error.message == (
+        f"interactive step 'Pick' is assigned to {assignee}, who does not exist: "
+        f"add that {assignee.split(':')[0]}, then resume the run"
+    )
+    assert [wi.status for wi in run.work_items] == ["Canceled"]  # nobody is left holding it
+
+    kind, name = assignee.split(":")
+    app.people.create_user(name) if kind == "user" else app.people.create_queue(name)
+    resumed = app.resume(run.id)
+    assert resumed.status == "InProgress"
+    assert [(wi.status, str(wi.assignee)) for wi in resumed.work_items] == [
+        ("Canceled", assignee),
+        ("Assigned", assignee),
+    ]
+
+
+def test_reassigning_to_someone_who_does_not_exist_is_refused(flows_app: App) -> None:
+    app = flows_app
+    app.people.create_user("alice")
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    item = app.start("Date_Screen_Run", record=ticket).work_items[0]
+    with pytest.raises(NotFound, match="no queue 'Ghost_Queue'"):
+        app.reassign_work_item(item.id, "queue:Ghost_Queue", by="alice")
+    kept = app.work_item(item.id)
+    assert (kept.assignee_kind, kept.assignee) == ("user", "alice")
+
+
+def test_a_work_item_is_created_by_whoever_caused_it(flows_app: App) -> None:
+    app = flows_app
+    for name in ("alice", "bob"):
+        app.people.create_user(name)
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    first = app.start("Two_Screens_Run", record=ticket, by="sue").work_items[0]
+    assert (first.created_by, app.work_item(first.id).created_by) == ("sue", "sue")
+    run = app.complete_work_item(first.id, "alice", {"due": "2030-01-02"})
+    second = run.work_items[1]
+    assert (second.assignee.name, second.created_by) == ("bob", "alice")
+    assert app.work_item(second.id).created_by == "alice"
