@@ -197,3 +197,13 @@ def test_patching_a_records_owner_changes_it_for_its_owner_or_a_supervisor(seede
     assert taken.status_code == 403
     assert "only its owner" in taken.json()["detail"]
     assert seeded.app.records.get(seeded.case_id).owner == "bob"
+
+
+def test_deploy_by_upload_refuses_a_name_that_is_no_files(seeded: Seeded) -> None:
+    c, admin = seeded.client, seeded.headers("admin")
+    refused = c.post(f"{API}/orchestrations/upload", files=[("files", (".", b"x: 1\n"))],
+                     headers=admin)  # fmt: skip
+    assert refused.status_code == 422
+    [error] = refused.json()["errors"]
+    assert error["field"] == "files"
+    assert error["message"].startswith("'.' is not a file name to deploy")

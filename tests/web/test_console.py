@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from fastapi.testclient import TestClient
 
@@ -115,3 +116,21 @@ def test_my_work_items_filtered_by_orchestration_page_after_the_filter(seeded: S
     rest = c.get("/work-items?" + nxt.group(1).replace("&amp;", "&"))
     assert rest.text.count("data-item=") == 1
     assert f'data-item="{seeded.item_id}"' not in rest.text
+
+
+def test_setup_upload_names_files_as_the_api_does_and_refuses_bad_names(seeded: Seeded) -> None:
+    c = seeded.client
+    csrf = _login(c, "root")
+    step = b"      - {name: X, type: background, flow: Close_Case, inputs: {caseId: x}}\n"
+    tiny = b"stageflow: 1\nkind: orchestration\nname: Tiny\ntype: autolaunched\nstages:\n"
+    tiny += b"  - name: S\n    steps:\n" + step
+    done = c.post("/setup/deploy", files=[("files", ("tiny", tiny))], data={"csrf_token": csrf})
+    assert "deployed Tiny v1" in done.text  # `.yaml` added to a name without it
+    assert seeded.app.versions("orchestration", "Tiny")[0].source_file.endswith("/tiny.yaml")
+    for bad in ("..", "."):
+        refused = c.post("/setup/deploy", files=[("files", (bad, tiny.replace(b"Tiny", b"Bad")))],
+                         data={"csrf_token": csrf})  # fmt: skip
+        assert refused.status_code == 422, bad
+        assert f"<li>[files]: {bad!r} is not a file name to deploy" in unescape(refused.text)
+        assert "Nothing was deployed" in refused.text
+    assert seeded.app.versions("orchestration", "Bad") == []
