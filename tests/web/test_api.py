@@ -172,3 +172,38 @@ def test_adding_a_member_to_a_queue_through_the_groups_route_changes_nothing(
     right = c.post(f"{API}/queues/Support_Triage/members", json={"username": "dave"}, headers=root)
     assert right.status_code == 200
     assert "dave" in right.json()["members"]
+
+
+def test_patching_a_records_owner_changes_it_for_its_owner_or_a_supervisor(seeded: Seeded) -> None:
+    c, sue, mallory = seeded.client, seeded.headers("supervisor"), seeded.headers("other")
+    case = f"{API}/records/Case/{seeded.case_id}"
+    moved = c.patch(case, json={"values": {"Owner": "bob"}}, headers=sue)
+    assert (moved.status_code, moved.json()["owner"]) == (200, "bob")
+    assert seeded.app.records.get(seeded.case_id).owner == "bob"
+    ghost = c.patch(case, json={"values": {"Owner": "ghost", "Subject": "Gone"}}, headers=sue)
+    assert ghost.status_code == 422
+    assert ghost.json()["errors"] == [{"field": "Owner", "message": "no user 'ghost'"}]
+    assert (seeded.app.records.get(seeded.case_id).fields["Subject"]) == "Leak"  # unchanged
+    new = c.post(f"{API}/records/Case", json={"values": {"Subject": "x", "Owner": "ghost"}},
+                 headers=sue)  # fmt: skip
+    assert (new.status_code, new.json()["errors"][0]["field"]) == (422, "Owner")
+    # A user gives away a record of theirs, but takes no one else's.
+    own = c.post(f"{API}/records/Case", json={"values": {"Subject": "Mine"}}, headers=mallory)
+    given = c.patch(f"{API}/records/Case/{own.json()['id']}", json={"values": {"Owner": "bob"}},
+                    headers=mallory)  # fmt: skip
+    assert (given.status_code, given.json()["owner"]) == (200, "bob")
+    alice = seeded.headers("user")  # she has work on the case, so she may change its fields
+    taken = c.patch(case, json={"values": {"Owner": "alice"}}, headers=alice)
+    assert taken.status_code == 403
+    assert "only its owner" in taken.json()["detail"]
+    assert seeded.app.records.get(seeded.case_id).owner == "bob"
+
+
+def test_deploy_by_upload_refuses_a_name_that_is_no_files(seeded: Seeded) -> None:
+    c, admin = seeded.client, seeded.headers("admin")
+    refused = c.post(f"{API}/orchestrations/upload", files=[("files", (".", b"x: 1\n"))],
+                     headers=admin)  # fmt: skip
+    assert refused.status_code == 422
+    [error] = refused.json()["errors"]
+    assert error["field"] == "files"
+    assert error["message"].startswith("'.' is not a file name to deploy")

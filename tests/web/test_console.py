@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from fastapi.testclient import TestClient
 
@@ -97,3 +98,39 @@ def test_a_page_cursor_edited_into_nonsense_shows_the_first_page(seeded: Seeded)
         shown = c.get(page)
         assert shown.status_code == 200, page
     assert "Triage Case" in c.get(f"/work-items?view=all&after={cursor(7)}").text
+
+
+def test_my_work_items_filtered_by_orchestration_page_after_the_filter(seeded: Seeded) -> None:
+    app = seeded.app
+    for i in range(26):  # a page and more of newer Expense_Approval work, all alice's
+        expense = app.records.create("Expense", {"Title": f"e{i}", "Amount": 10.0 + i}).id
+        app.start("Expense_Approval", {"recordId": expense, "approver": "alice", "amount": 1})
+    c = seeded.client
+    _login(c, "alice")
+    cases = c.get("/work-items?orchestration=Case_Management")
+    assert f'data-item="{seeded.item_id}"' in cases.text  # her older queue item is not lost
+    expenses = c.get("/work-items?orchestration=Expense_Approval")
+    assert expenses.text.count("data-item=") == 25
+    nxt = re.search(r'href="\?([^"]*after=[^"]+)">Next page', expenses.text)
+    assert nxt, "a full page of matches has a Next link"
+    rest = c.get("/work-items?" + nxt.group(1).replace("&amp;", "&"))
+    assert rest.text.count("data-item=") == 1
+    assert f'data-item="{seeded.item_id}"' not in rest.text
+
+
+def test_setup_upload_names_files_as_the_api_does_and_refuses_bad_names(seeded: Seeded) -> None:
+    c = seeded.client
+    csrf = _login(c, "root")
+    step = b"      - {name: X, type: background, flow: Close_Case, inputs: {caseId: x}}\n"
+    tiny = b"stageflow: 1\nkind: orchestration\nname: Tiny\ntype: autolaunched\nstages:\n"
+    tiny += b"  - name: S\n    steps:\n" + step
+    done = c.post("/setup/deploy", files=[("files", ("tiny", tiny))], data={"csrf_token": csrf})
+    assert "deployed Tiny v1" in done.text  # `.yaml` added to a name without it
+    assert seeded.app.versions("orchestration", "Tiny")[0].source_file.endswith("/tiny.yaml")
+    for bad in ("..", "."):
+        refused = c.post("/setup/deploy", files=[("files", (bad, tiny.replace(b"Tiny", b"Bad")))],
+                         data={"csrf_token": csrf})  # fmt: skip
+        assert refused.status_code == 422, bad
+        assert f"<li>[files]: {bad!r} is not a file name to deploy" in unescape(refused.text)
+        assert "Nothing was deployed" in refused.text
+    assert seeded.app.versions("orchestration", "Bad") == []

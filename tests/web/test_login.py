@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from fastapi.testclient import TestClient
+
 from tests.web.conftest import Seeded
 
 
@@ -66,3 +68,38 @@ def test_wrong_passwords_are_throttled(seeded: Seeded) -> None:
                                     "csrf_token": csrf})  # fmt: skip
     assert locked.status_code == 401
     assert "too many failed logins" in locked.text
+
+
+def _log_in(c: TestClient, username: str) -> str:
+    """Log in; the page's CSRF token."""
+    login = {"username": username, "password": f"{username}-password",
+             "csrf_token": _csrf(c.get("/login").text)}  # fmt: skip
+    assert c.post("/login", data=login, follow_redirects=False).status_code == 303
+    return _csrf(c.get("/work-items").text)
+
+
+def test_a_copy_of_the_cookie_is_logged_out_with_its_browser(seeded: Seeded) -> None:
+    c = seeded.client
+    csrf = _log_in(c, "sue")
+    copied = c.cookies.get("stageflow_session")
+    assert copied is not None
+    with TestClient(c.app) as elsewhere:  # sue in a second browser
+        other_csrf = _log_in(elsewhere, "sue")
+        assert c.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).is_redirect
+        # Logging out ends every session of the user: the other browser's too.
+        assert elsewhere.get("/runs", follow_redirects=False).headers["location"] == (
+            "/login?next=/runs"
+        )
+        assert other_csrf
+    c.cookies.clear()
+    c.cookies.set("stageflow_session", copied)  # the old cookie, replayed
+    page = c.get("/work-items", follow_redirects=False)
+    assert (page.status_code, page.headers["location"]) == (303, "/login?next=/work-items")
+    form = c.post(f"/work-items/{seeded.item_id}/reassign",
+                  data={"to": "user:bob", "csrf_token": csrf}, follow_redirects=False)  # fmt: skip
+    assert form.headers["location"].startswith("/login")
+    assert seeded.app.work_item(seeded.item_id).assigned_to == "queue:Support_Triage"
+    assert c.get("/api/v1/work-items").status_code == 401  # the API takes no cookie at all
+    c.cookies.clear()
+    _log_in(c, "sue")  # and logging in again works
+    assert c.get("/runs", follow_redirects=False).status_code == 200

@@ -51,6 +51,12 @@ def set_password(rt: Runtime, username: str, password: str) -> None:
         store.update_user(tx.conn, username, password_hash=_hasher.hash(password))
 
 
+def end_sessions(rt: Runtime, username: str) -> None:
+    """Log the user out of every browser: their session cookies are refused from now on."""
+    with transaction(rt) as tx:
+        store.end_sessions(tx.conn, username)
+
+
 def lock_time(failures: int) -> timedelta | None:
     """How long an account stays locked after `failures` failed logins in a row."""
     if failures < FREE_FAILURES:

@@ -15,6 +15,7 @@ from stageflow.ids import new_id
 from stageflow.services import triggers
 from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.store import definitions as defs_store
+from stageflow.store import people
 from stageflow.store import records as store
 from stageflow.store.records import RecordRow
 
@@ -81,8 +82,20 @@ def _name(obj: str, record_id: str, fields: Mapping[str, Any]) -> str:
     return f"{obj} {record_id}"
 
 
+def check_owner(conn: Connection, values: Mapping[str, Any]) -> None:
+    """An `Owner` given is a user's name (or null): assignees and visibility follow it."""
+    owner = values.get("Owner")
+    if owner is None:
+        return
+    if not isinstance(owner, str):
+        raise InvalidInput(Problem(f"Owner is a username, got {owner!r}", field="Owner"))
+    if people.user(conn, owner) is None:
+        raise InvalidInput(Problem(f"no user {owner!r}", field="Owner"))
+
+
 def create_in(tx: Tx, obj: str, values: Mapping[str, Any], by: str) -> RecordRow:
     check_values(object_def(tx.conn, obj), obj, values, creating=True)
+    check_owner(tx.conn, values)
     record_id = new_id()
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
     name = str(values.get("Name") or _name(obj, record_id, fields))
@@ -98,12 +111,15 @@ def update_in(tx: Tx, record_id: str, values: Mapping[str, Any], by: str) -> Rec
     if row is None:
         raise NotFound(f"no record {record_id}")
     check_values(object_def(tx.conn, row.object), row.object, values, creating=False)
+    check_owner(tx.conn, values)
     fields = {**row.fields, **{k: v for k, v in values.items() if k not in ("Name", "Owner")}}
     name = str(
         values.get("Name")
         or (row.name if row.name != f"{row.object} {row.id}" else _name(row.object, row.id, fields))
     )
     store.update_record(tx.conn, record_id, name, fields, tx.now, by)
+    if "Owner" in values and values["Owner"] != row.owner:
+        store.set_owner(tx.conn, record_id, values["Owner"])
     tx.changed_records.add(record_id)
     updated = store.get(tx.conn, record_id)
     assert updated is not None

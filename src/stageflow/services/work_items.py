@@ -115,12 +115,14 @@ def inbox(
     record_id: str | None = None,
     sort: str = "created_at",
     descending: bool = True,
+    orchestration: str | None = None,
 ) -> list[WorkItemRow]:
     with reading(rt) as tx:
         groups = people.memberships_of(tx.conn, user)
         return store.inbox(
-            tx.conn, user, groups, status, limit, after, run_id, record_id, sort, descending
-        )
+            tx.conn, user, groups, status, limit, after, run_id, record_id, sort, descending,
+            orchestration,
+        )  # fmt: skip
 
 
 def is_theirs(rt: Runtime, user: str, row: WorkItemRow) -> bool:

@@ -20,6 +20,7 @@ class User:
     email: str
     active: bool
     role: str
+    session_generation: int = 0  # the browser sessions still valid carry this one
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ _USER_COLUMNS = (
     t.users.c.email,
     t.users.c.active,
     t.users.c.role,
+    t.users.c.session_generation,
 )
 
 
@@ -95,6 +97,16 @@ def add_user(
 
 def update_user(conn: Connection, username: str, **values: object) -> None:
     conn.execute(update(t.users).where(t.users.c.username == username).values(**values))
+
+
+def end_sessions(conn: Connection, username: str) -> None:
+    """Invalidate every browser session of the user (they carry the old generation)."""
+    generation = t.users.c.session_generation
+    conn.execute(
+        update(t.users)
+        .where(t.users.c.username == username)
+        .values(session_generation=generation + 1)
+    )
 
 
 def password_hash(conn: Connection, username: str) -> str | None:

@@ -128,6 +128,10 @@ def update_record(
     )
 
 
+def set_owner(conn: Connection, record_id: str, owner: str | None) -> None:
+    conn.execute(update(t.records).where(t.records.c.id == record_id).values(owner=owner))
+
+
 def delete_record(conn: Connection, record_id: str) -> None:
     conn.execute(delete(t.records).where(t.records.c.id == record_id))
 

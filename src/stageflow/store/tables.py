@@ -259,6 +259,9 @@ users = Table(
     Column("role", String(20), nullable=False, default="user"),  # admin | supervisor | user
     Column("password_hash", String(255)),  # argon2; None: cannot log in with a password
     Column("created_at", UTCDateTime, nullable=False),
+    # Carried in the browser's session cookie; logging out adds one, which ends every session
+    # of the user (a signed cookie cannot be taken back otherwise).
+    Column("session_generation", Integer, nullable=False, default=0, server_default="0"),
 )
 
 # API tokens: the secret part is stored only as its SHA-256 (tokens are long and random).

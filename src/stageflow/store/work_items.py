@@ -80,6 +80,7 @@ def inbox(
     record_id: str | None = None,
     sort: str = "created_at",
     descending: bool = True,
+    orchestration: str | None = None,
 ) -> list[WorkItemRow]:
     """Work items of a user: assigned to them, or to a group or queue they belong to.
 
@@ -97,6 +98,8 @@ def inbox(
             stmt = stmt.where(c.run_id == run_id)
         if record_id:
             stmt = stmt.where(c.record_id == record_id)
+        if orchestration:  # filtered before the page is cut, or matches fall off it
+            stmt = stmt.where(c.orchestration == orchestration)
         rows += _rows(conn, _page(stmt.limit(limit), after, sort, descending))
     rows.sort(key=lambda r: (_sortable(getattr(r, sort)), r.id), reverse=descending)
     return rows[:limit]

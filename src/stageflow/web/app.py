@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from stageflow.app import App
-from stageflow.web import errors
+from stageflow.web import errors, inputs
 from stageflow.web.api import orchestrations, people, records, runs, work_items
 from stageflow.web.ui import auth as ui_auth
 from stageflow.web.ui import common as ui_common
@@ -30,6 +30,7 @@ def create_app(app: App) -> FastAPI:
         openapi_url=f"{API}/openapi.json",
         docs_url=f"{API}/docs",
         redoc_url=None,
+        dependencies=[Depends(inputs.refuse_nul)],  # before every route reads its input
     )
     web.state.stageflow = app
     errors.install(web)

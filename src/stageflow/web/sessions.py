@@ -1,5 +1,10 @@
 """Browser sessions: a signed cookie naming the user and carrying the CSRF token that every
-form must send back; failed logins are throttled by services.auth."""
+form must send back; failed logins are throttled by services.auth.
+
+A signed cookie cannot be taken back, so it also carries the user's session generation, stored
+with the user: logging out adds one to it, and every cookie with an older one (the browser's,
+a copy of it, the user's other browsers) is a logged-out browser from then on.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from stageflow.app import App
 from stageflow.errors import PermissionDenied
-from stageflow.services import people
+from stageflow.services import auth, people
 from stageflow.store.people import User
 
 COOKIE = "stageflow_session"
@@ -23,6 +28,7 @@ MAX_AGE = 12 * 3600  # seconds a login lasts
 class Session:
     username: str | None  # None: not logged in (yet)
     csrf: str
+    generation: int | None = None  # the user's session generation at login
 
 
 def _signer(app: App) -> URLSafeTimedSerializer:
@@ -35,7 +41,7 @@ def read(request: Request, app: App) -> Session:
     if raw:
         try:
             data = _signer(app).loads(raw, max_age=MAX_AGE)
-            return Session(data.get("u"), str(data["c"]))
+            return Session(data.get("u"), str(data["c"]), data.get("g"))
         except (BadSignature, KeyError, TypeError):
             pass
     return Session(None, new_csrf())
@@ -46,7 +52,7 @@ def new_csrf() -> str:
 
 
 def write(response: Response, app: App, session: Session, secure: bool) -> None:
-    value = _signer(app).dumps({"u": session.username, "c": session.csrf})
+    value = _signer(app).dumps({"u": session.username, "c": session.csrf, "g": session.generation})
     response.set_cookie(
         COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="lax", secure=secure
     )
@@ -59,10 +65,26 @@ def check_csrf(session: Session, sent: str | None) -> None:
 
 
 def user_of(app: App, session: Session) -> User | None:
+    """The signed-in user; None when logged out, or logged out since (a stale generation)."""
     if session.username is None:
         return None
     try:
         user = people.user(app.rt, session.username)
     except Exception:  # the user was removed since: treat as logged out
         return None
-    return user if user.active else None
+    if not user.active or session.generation != user.session_generation:
+        return None
+    return user
+
+
+def log_in(user: User) -> Session:
+    # A new CSRF token at login: one seen before logging in is not worth anything after.
+    return Session(user.username, new_csrf(), user.session_generation)
+
+
+def log_out(app: App, session: Session) -> Session:
+    """End every session of the session's user; the browser's new, anonymous session."""
+    user = user_of(app, session)
+    if user is not None:  # a stale or anonymous session has nothing left to end
+        auth.end_sessions(app.rt, user.username)
+    return Session(None, new_csrf())

@@ -13,6 +13,7 @@ from fastapi import Path as PathParam
 from stageflow.errors import NotFound
 from stageflow.services import deployments
 from stageflow.services.permissions import Permission, require
+from stageflow.web import uploads
 from stageflow.web.deps import AppDep, UserDep
 from stageflow.web.schemas import DeployedOut, DeployFolder, VersionOut
 
@@ -66,11 +67,7 @@ def deploy_files(
 ) -> list[DeployedOut]:
     require(user, Permission.DEPLOY)
     with tempfile.TemporaryDirectory() as tmp:
-        for upload in files:
-            name = Path(upload.filename or "definition.yaml").name
-            if not name.endswith((".yaml", ".yml")):
-                name += ".yaml"
-            (Path(tmp) / name).write_bytes(upload.file.read())
+        uploads.save(files, Path(tmp))
         deployed = app.deploy(Path(tmp), by=user.username)
     return [DeployedOut(**d.__dict__) for d in deployed]
 

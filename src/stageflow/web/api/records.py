@@ -62,7 +62,15 @@ def get(object: str, record_id: str, app: AppDep, user: UserDep) -> RecordOut:
 def update(
     object: str, record_id: str, body: RecordValues, app: AppDep, user: UserDep
 ) -> RecordOut:
-    _visible(app, user, object, record_id)
+    row = _visible(app, user, object, record_id)
+    owner = body.values.get("Owner", row.owner)
+    # As at create, a user cannot make others' records theirs; they may give their own away.
+    mine = row.owner == user.username or allowed(user, Permission.VIEW_ALL_RECORDS)
+    if owner != row.owner and not mine:
+        raise PermissionDenied(
+            f"{user.username} may not change the owner of {object} {record_id}: "
+            "only its owner or a supervisor may"
+        )
     return RecordOut.of(app.records.update(record_id, body.values, by=user.username))
 
 

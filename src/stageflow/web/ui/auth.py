@@ -59,9 +59,7 @@ def login(
         return _login_page(request, app, session, str(exc), username, 401, next_page)
     target = next_page if next_page.startswith("/") and not next_page.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
-    # A new CSRF token at login: one seen before logging in is not worth anything after.
-    fresh = Session(user.username, sessions.new_csrf())
-    sessions.write(response, app, fresh, request.url.scheme == "https")
+    sessions.write(response, app, sessions.log_in(user), request.url.scheme == "https")
     return response
 
 
@@ -71,8 +69,9 @@ def logout(
 ) -> Response:
     session = sessions.read(request, app)
     sessions.check_csrf(session, csrf_token)
+    anonymous = sessions.log_out(app, session)
     response = RedirectResponse("/login", status_code=303)
-    sessions.write(response, app, Session(None, sessions.new_csrf()), request.url.scheme == "https")
+    sessions.write(response, app, anonymous, request.url.scheme == "https")
     return response
 
 

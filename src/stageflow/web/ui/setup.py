@@ -13,10 +13,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from stageflow.definitions.loader import load_one
 from stageflow.definitions.model import Orchestration
-from stageflow.errors import DefinitionError, NotFound, StageflowError
+from stageflow.errors import DefinitionError, InvalidInput, NotFound, StageflowError
 from stageflow.services import deployments
 from stageflow.services.permissions import Permission, require
-from stageflow.web import sessions
+from stageflow.web import sessions, uploads
 from stageflow.web.deps import AppDep
 from stageflow.web.ui.common import Viewer, ViewerDep
 from stageflow.web.ui.render import page
@@ -107,6 +107,19 @@ def activate(
     return RedirectResponse(f"/setup/{kind}/{name}?flash={quote(flash)}", status_code=303)
 
 
+def _refused(
+    request: Request, app: AppDep, viewer: Viewer, exc: DefinitionError | InvalidInput
+) -> Response:
+    """The deploy form again, with the problems inline (files named as uploaded)."""
+    problems = [p.__class__(p.message, Path(p.file).name if p.file else None, p.line, p.field)
+                for p in exc.problems]  # fmt: skip
+    return page(request, "setup_definitions.html", {
+        "viewer": viewer, "section": "setup", "kind": "orchestration", "kinds": KINDS,
+        "names": sorted({v.name for v in app.versions("orchestration")}),
+        "versions": app.versions("orchestration"), "flash": "", "problems": problems,
+    }, 422)  # fmt: skip
+
+
 @router.post("/setup/deploy")
 def deploy(
     request: Request,
@@ -118,19 +131,11 @@ def deploy(
     sessions.check_csrf(sessions.read(request, app), csrf_token)
     _admin(viewer)
     with tempfile.TemporaryDirectory() as tmp:
-        for upload in files:
-            name = Path(upload.filename or "definition.yaml").name
-            (Path(tmp) / name).write_bytes(upload.file.read())
         try:
+            uploads.save(files, Path(tmp))  # the API's names: `.yaml` added, bad ones refused
             deployed = app.deploy(Path(tmp), by=viewer.user.username)
-        except DefinitionError as exc:
-            problems = [p.__class__(p.message, Path(p.file).name if p.file else None, p.line,
-                                    p.field) for p in exc.problems]  # fmt: skip
-            return page(request, "setup_definitions.html", {
-                "viewer": viewer, "section": "setup", "kind": "orchestration", "kinds": KINDS,
-                "names": sorted({v.name for v in app.versions("orchestration")}),
-                "versions": app.versions("orchestration"), "flash": "", "problems": problems,
-            }, 422)  # fmt: skip
+        except (DefinitionError, InvalidInput) as exc:
+            return _refused(request, app, viewer, exc)
     done = ", ".join(
         f"{d.name} v{d.version}" + ("" if d.changed else " (unchanged)") for d in deployed
     )

@@ -46,8 +46,8 @@ def item_list(
         )  # fmt: skip
     else:
         rows = work_items.inbox(app.rt, viewer.user.username, status or None, PAGE, cursor,
-                                sort=sort, descending=descending)  # fmt: skip
-        rows = [r for r in rows if not orchestration or r.orchestration == orchestration]
+                                sort=sort, descending=descending,
+                                orchestration=orchestration or None)  # fmt: skip
     nxt = encode_cursor(getattr(rows[-1], sort), rows[-1].id) if len(rows) == PAGE else None
     return page(request, "work_items.html", {
         "viewer": viewer, "section": "work-items", "rows": rows, "next": nxt,
