@@ -103,7 +103,7 @@ def test_upgrading_gives_earlier_work_items_system_as_their_creator(db_url: str)
         config = schema.alembic_config(engine.url.render_as_string(hide_password=False))
         with engine.begin() as conn:  # a database from before work items kept their creator
             config.attributes["connection"] = conn
-            command.upgrade(config, "0002")
+            command.upgrade(config, "0003")
             _version(conn, 1, active=True)
             conn.execute(
                 insert(runs).values(

@@ -96,7 +96,7 @@ def decode_item(run_id: str, d: Mapping[str, Any]) -> WorkItem:
         assignee=Principal(AssigneeKind(kind), name),
         record_id=d["record_id"],
         created_at=created,
-        created_by=d.get("created_by", SYSTEM),  # snapshots written before 0.1 kept none
+        created_by=d.get("created_by", SYSTEM),  # snapshots written before migration 0004 kept none
         modified_at=modified,
         modified_by=d["modified_by"],
         completed_by=d["completed_by"],
