@@ -193,7 +193,7 @@ class App:
         limit: int = 50,
     ) -> list[WorkItemRow]:
         if user is not None:
-            return work_items.inbox(self.rt, user, status, limit)
+            return work_items.inbox(self.rt, user, status, limit, run_id=run, record_id=record)
         return work_items.search(self.rt, status=status, run_id=run, record_id=record, limit=limit)
 
     def work_item(self, id: str) -> WorkItemRow:
