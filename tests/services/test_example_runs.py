@@ -212,3 +212,21 @@ def test_a_repeated_event_id_changes_nothing(example_app: App) -> None:
     other = app.start("Case_Management", record=_case(app))
     app.cancel(other.id, by="sue", event_id="cancel-9")
     assert app.cancel(other.id, by="sue", event_id="cancel-9").status == "Canceled"
+
+
+def test_an_event_id_used_for_one_action_is_refused_for_another_on_the_same_run(
+    example_app: App,
+) -> None:
+    app = example_app
+    run = app.start("Case_Management", record=_case(app))
+    app.suspend(run.id, by="sue", event_id="req-7")
+    with pytest.raises(InvalidInput, match="used for another action on this run") as refused:
+        app.resume(run.id, by="sue", event_id="req-7")
+    assert refused.value.problems[0].field == "event_id"
+    assert app.run(run.id).status == "Suspended"  # not taken for a repeat of the suspend
+    assert app.suspend(run.id, by="sue", event_id="req-7").status == "Suspended"  # a repeat
+    assert app.resume(run.id, by="sue", event_id="req-8").status == "InProgress"
+    item = app.run(run.id).work_items[-1].id
+    with pytest.raises(InvalidInput, match=r"another action on this run \(suspend\)"):
+        app.complete_work_item(item, "alice", {"priority": "Low"}, event_id="req-7")
+    assert app.work_item(item).status == "Assigned"

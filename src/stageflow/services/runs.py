@@ -154,27 +154,39 @@ def start(
         return run_view(run, tx.logged[run.id])  # a new run: its log is what this tx wrote
 
 
-def repeated(tx: Tx, event_id: str | None, run_id: str) -> bool:
-    """Whether the request with this `event_id` was applied to the run already (the caller then
-    changes nothing); the id is noted for the run if not. An id used for another run is
-    refused: a client's key for one action, reused by mistake, must not pass for a repeat."""
+def repeated(tx: Tx, event_id: str | None, run_id: str, action: str) -> bool:
+    """Whether the request with this `event_id` was applied already (the caller then changes
+    nothing); the id is noted for `action` on the run if not. An id used for another run or
+    another action is refused: a client's key for one action, reused by mistake, must not
+    pass for a repeat."""
     if event_id is None:
         return False
-    before = store.used_for(tx.conn, event_id, run_id, tx.now)
-    if before is not None and before != run_id:
-        raise InvalidInput(
-            Problem(
-                f"event id {event_id!r} was used for another run; give each action its own id",
-                field="event_id",
-            )
+    before = store.used_for(tx.conn, event_id, run_id, action, tx.now)
+    if before is None:
+        return False
+    if before.run_id != run_id:
+        used = "another run"
+    elif before.action not in (None, action):
+        used = f"another action on this run ({before.action})"
+    else:
+        return True
+    raise InvalidInput(
+        Problem(
+            f"event id {event_id!r} was used for {used}; give each action its own id",
+            field="event_id",
         )
-    return before is not None
+    )
+
+
+_ACTIONS: dict[type, str] = {
+    CancelRun: "cancel", SuspendRun: "suspend", ResumeRun: "resume", Reevaluate: "reevaluate"
+}  # fmt: skip
 
 
 def _act(rt: Runtime, run_id: str, event: Event, event_id: str | None = None) -> RunView:
     with transaction(rt) as tx:
         run = load(tx, run_id)
-        if repeated(tx, event_id, run_id):
+        if repeated(tx, event_id, run_id, _ACTIONS[type(event)]):
             return run_view(run, store.log_of(tx.conn, run.id))  # a duplicate: no change
         run = drive(tx, run, [event])
         if isinstance(event, ResumeRun):

@@ -57,7 +57,7 @@ def complete(
         run = load_for_item(tx, item_id)  # the run's lock first: one writer per run
         item = run.work_items[item_id]
         _check_worker(tx.conn, user, item)  # before a repeat returns the run: it is theirs
-        if repeated(tx, event_id, run.id):
+        if repeated(tx, event_id, run.id, f"complete {item_id}"):
             return run_view(run, runs_store.log_of(tx.conn, run.id))
         if item.status is not WorkItemStatus.ASSIGNED:
             raise TransitionNotAllowed(

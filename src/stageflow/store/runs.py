@@ -244,11 +244,20 @@ def resolve_prefix(conn: Connection, prefix: str) -> str:
     return str(found[0])
 
 
-def used_for(conn: Connection, event_id: str, run_id: str, now: datetime) -> str | None:
-    """Record that event `event_id` is applied to the run; if it was already, the run it was
-    applied to (nothing is recorded then)."""
-    seen = conn.execute(select(t.event_ids.c.run_id).where(t.event_ids.c.id == event_id)).first()
+@dataclass(frozen=True)
+class EventUse:
+    run_id: str
+    action: str | None  # None: noted before event ids kept their action
+
+
+def used_for(
+    conn: Connection, event_id: str, run_id: str, action: str, now: datetime
+) -> EventUse | None:
+    """Record that event `event_id` is `action` on the run; if the id was used already, what
+    for (nothing is recorded then)."""
+    c = t.event_ids.c
+    seen = conn.execute(select(c.run_id, c.action).where(c.id == event_id)).first()
     if seen is not None:
-        return str(seen.run_id)
-    conn.execute(insert(t.event_ids).values(id=event_id, run_id=run_id, at=now))
+        return EventUse(str(seen.run_id), seen.action)
+    conn.execute(insert(t.event_ids).values(id=event_id, run_id=run_id, action=action, at=now))
     return None

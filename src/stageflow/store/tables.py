@@ -230,6 +230,7 @@ event_ids = Table(
     metadata,
     Column("id", String(100), primary_key=True),
     Column("run_id", String(40), nullable=False),
+    Column("action", String(120)),  # e.g. "cancel", "complete RUN-2"; null: before 0005
     Column("at", UTCDateTime, nullable=False),
 )
 
