@@ -493,6 +493,61 @@ def test_a_screen_flow_record_update_names_its_own_fields() -> None:
     ]
 
 
+def test_a_screen_flow_record_update_writes_fields_its_object_has() -> None:
+    files = dict(FILES)
+    files["screen_flows/fix.yaml"] = FIX_SCREEN.replace("{Hours:", "{Hourz:")
+    problems = check(files)
+    assert [(p.file, p.line, p.field) for p in problems] == [
+        ("screen_flows/fix.yaml", 17, "record_updates[0].values.Hourz")
+    ]
+    assert "object 'Ticket' has no field 'Hourz'" in problems[0].message
+
+
+def test_a_screen_flow_record_update_writes_to_a_known_object() -> None:
+    files = dict(FILES)
+    files["screen_flows/fix.yaml"] = FIX_SCREEN.replace("object: Ticket", "object: Tickets")
+    problems = check(files)
+    assert [(p.file, p.line, p.field) for p in problems] == [
+        ("screen_flows/fix.yaml", 15, "record_updates[0].object")
+    ]
+    assert "unknown object 'Tickets'" in problems[0].message
+
+
+def test_a_record_update_may_set_name_and_owner_but_no_other_system_field() -> None:
+    files = dict(FILES)
+    files["screen_flows/fix.yaml"] = FIX_SCREEN.replace(
+        '{Hours: "{!hours}"}', '{Hours: "{!hours}", Name: x, Owner: bob, CreatedBy: bob}'
+    )
+    problems = check(files)
+    assert [(p.line, p.field) for p in problems] == [(17, "record_updates[0].values.CreatedBy")]
+    assert "'CreatedBy' is a system field" in problems[0].message
+
+
+def test_flow_elements_create_and_update_records_of_known_objects_and_fields() -> None:
+    files = dict(FILES)
+    files["flows/log_hours.yaml"] = LOG_HOURS + (
+        "  - name: Note\n"
+        "    create_record:\n"
+        "      object: Notes\n"
+        "      values: {Text: logged}\n"
+        "  - name: Save\n"
+        "    update_record:\n"
+        "      object: Ticket\n"
+        '      id: "{!hours}"\n'
+        "      values:\n"
+        "        Status: Closed\n"
+        '        Hour: "{!hours}"\n'
+    )
+    text = files["flows/log_hours.yaml"]
+    problems = check(files)
+    assert [(p.line, p.field) for p in problems] == [
+        (line(text, "object: Notes"), "elements[Note].create_record.object"),
+        (line(text, "Hour: "), "elements[Save].update_record.values.Hour"),
+    ]
+    assert "unknown object 'Notes'" in problems[0].message
+    assert "object 'Ticket' has no field 'Hour'" in problems[1].message
+
+
 def test_a_flow_element_goes_only_to_elements_of_its_flow() -> None:
     files = dict(FILES)
     files["flows/log_hours.yaml"] = LOG_HOURS.replace("next: end", "next: Finish")

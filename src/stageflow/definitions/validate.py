@@ -40,9 +40,9 @@ def validate(bundle: Bundle, known: Known | None = None) -> list[Problem]:
     for o in bundle.orchestrations:
         problems += OrchestrationCheck(o, flows, objects).run()
     for sf in bundle.screen_flows:
-        problems += screen_flow(sf)
+        problems += screen_flow(sf, objects)
     for fd in bundle.flows:
-        problems += flow(fd, orchestrations)
+        problems += flow(fd, orchestrations, objects)
     for obj in bundle.objects:
         problems += object_def(obj, objects)
     return sorted(set(problems), key=lambda p: (p.file or "", p.line or 0, p.message))

@@ -14,10 +14,11 @@ from stageflow.definitions.model import (
     ScreenFlow,
 )
 from stageflow.definitions.validate_common import RECORD_SYSTEM_FIELDS, dupes, problem_at
+from stageflow.definitions.validate_records import flow_element, screen_flow_updates
 from stageflow.errors import Problem
 
 
-def screen_flow(sf: ScreenFlow) -> list[Problem]:
+def screen_flow(sf: ScreenFlow, objects: Mapping[str, ObjectDef]) -> list[Problem]:
     out = dupes(((f.name, f.loc) for s in sf.screens for f in s.fields), "field", "screens.fields")
     out += dupes(((s.name, s.loc) for s in sf.screens), "screen", "screens")
     out += _screen_flow_names(sf)
@@ -46,6 +47,7 @@ def screen_flow(sf: ScreenFlow) -> list[Problem]:
     out += _validation_refs(sf, known)
     for up in sf.record_updates:
         out += _flow_refs(sf, [up.id, up.values], up.loc, "record_updates")
+    out += screen_flow_updates(sf, objects)
     out += _screen_paths(sf)
     for screen in sf.screens:
         out += _screen_values(sf, screen)
@@ -194,7 +196,9 @@ def _validation_refs(sf: ScreenFlow, known: set[str]) -> list[Problem]:
     return out
 
 
-def flow(fd: FlowDef, orchestrations: frozenset[str]) -> list[Problem]:
+def flow(
+    fd: FlowDef, orchestrations: frozenset[str], objects: Mapping[str, ObjectDef]
+) -> list[Problem]:
     out = dupes(((e.name, e.loc) for e in fd.elements), "element", "elements")
     names = {e.name for e in fd.elements} | {"end"}
     variables = {v.name for v in [*fd.inputs, *fd.outputs]}
@@ -205,6 +209,7 @@ def flow(fd: FlowDef, orchestrations: frozenset[str]) -> list[Problem]:
             variables.add(cfg["into"])
     for e in fd.elements:
         where = f"elements[{e.name}]"
+        out += flow_element(e, objects)
         targets = [e.next] + [o.get("next") for o in e.config.get("outcomes", [])]
         targets.append(e.config.get("default") if e.kind.value == "decision" else None)
         for target in targets:
