@@ -10,8 +10,8 @@ import pytest
 import stageflow
 from stageflow.definitions.catalog import FlowKind, FlowSignature, Param
 from stageflow.definitions.loader import Bundle, Source, load_text
-from stageflow.definitions.model import DataType
-from stageflow.definitions.validate import Known, validate
+from stageflow.definitions.model import DataType, Orchestration
+from stageflow.definitions.validate import Known, dependents, validate
 from stageflow.errors import Problem
 from tests.conftest import EXAMPLES
 
@@ -154,14 +154,18 @@ def line(text: str, needle: str) -> int:
     return text[: text.index(needle)].count("\n") + 1
 
 
-def check(files: dict[str, str], known: Known | None = PYTHON_FLOWS) -> list[Problem]:
+def _bundle(files: dict[str, str]) -> Bundle:
     bundle = Bundle()
     for file, text in files.items():
         definition, problems = load_text(text, file)
         bundle.problems.extend(problems)
         if definition is not None:
             bundle.sources.append(Source(definition, file, text))
-    return validate(bundle, known)
+    return bundle
+
+
+def check(files: dict[str, str], known: Known | None = PYTHON_FLOWS) -> list[Problem]:
+    return validate(_bundle(files), known)
 
 
 def changed(file: str, *replacements: tuple[str, str]) -> dict[str, str]:
@@ -666,3 +670,28 @@ stages:
   - {name: Done, steps: [{name: Y, type: background, flow: Nope}]}
 """
     assert [p for p in _validated(text, "retry.yaml") if "never ends" in p.message] == []
+
+
+def test_a_deployed_orchestration_is_held_only_to_what_the_new_definitions_break() -> None:
+    orchestration, _ = load_text(TICKET_FLOW, ORCH)
+    assert isinstance(orchestration, Orchestration)
+    deployed = [(orchestration, 4)]
+    # deployed with a flow it no longer finds (Send_Mail): not this deploy's doing
+    known = Known(flows={"Needs_Check": PYTHON_FLOWS.flows["Needs_Check"]})
+    unrelated = {"flows/log_hours.yaml": LOG_HOURS.replace("logged: true", "logged: false")}
+    assert dependents(_bundle(unrelated), known, deployed) == []
+    # Fix_Screen loses its `hours` output, which Log takes as its input
+    fix = FIX_SCREEN.replace("  - {name: hours, type: number}\n", "", 1)
+    files = {"screen_flows/fix.yaml": fix, "flows/log_hours.yaml": LOG_HOURS}
+    problems = dependents(_bundle(files), known, deployed)
+    assert [(p.file, p.line, p.field) for p in problems] == [
+        (
+            ORCH,
+            line(TICKET_FLOW, 'hours: "{!Fix.Outputs.hours}"'),
+            "stages[Work].steps[Log].inputs.hours",
+        )
+    ]
+    assert problems[0].message == (
+        "deployed orchestration 'Ticket_Flow' (version 4) would break: "
+        "{!Fix.Outputs.hours}: reference to nothing: flow 'Fix_Screen' has no output 'hours'"
+    )
