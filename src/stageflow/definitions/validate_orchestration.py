@@ -1,6 +1,7 @@
 """Validation of one orchestration: graph, steps, flows, inputs, references, conditions."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from stageflow.definitions import references
 from stageflow.definitions.catalog import FlowKind, FlowSignature
@@ -22,6 +23,7 @@ from stageflow.definitions.model import (
     WhenConditions,
     WhenEvaluationFlow,
 )
+from stageflow.definitions.run_order import RunOrder, Scope
 from stageflow.definitions.validate_common import RECORD_SYSTEM_FIELDS, dupes, problem_at, repeated
 from stageflow.errors import Problem
 
@@ -35,6 +37,8 @@ class OrchestrationCheck:
         self.objects = objects
         self.problems: list[Problem] = []
         self.node_names = {n.name for n in o.nodes}
+        self.order = RunOrder(o, self._successors)
+        self.scope = Scope(None)  # where the references being checked are read
 
     def run(self) -> list[Problem]:
         o = self.o
@@ -63,6 +67,7 @@ class OrchestrationCheck:
                     "trigger.object",
                 )
             if o.trigger.conditions is not None:
+                self.scope = Scope(None)
                 self._conditions(o.trigger.conditions, "trigger.conditions")
         for node in o.nodes:
             if isinstance(node, Stage):
@@ -82,6 +87,7 @@ class OrchestrationCheck:
 
     def _decision(self, d: Decision) -> None:
         where = f"stages[{d.name}]"
+        self.scope = Scope(d.name)
         if not d.outcomes:
             self._add(d.loc, f"decision {d.name!r} has no outcomes", f"{where}.outcomes")
         self.problems += dupes(
@@ -190,6 +196,7 @@ class OrchestrationCheck:
         where = f"stages[{stage.name}]"
         self._target(stage.next, stage.loc.at("next"), f"{where}.next", f"stage {stage.name!r}")
         exit_ = stage.exit
+        self.scope = Scope(stage.name, waits=True)
         if isinstance(exit_, WhenConditions):
             self._conditions(exit_.conditions, f"{where}.exit.conditions")
         elif isinstance(exit_, WhenEvaluationFlow):
@@ -200,6 +207,7 @@ class OrchestrationCheck:
         self._cycles(stage, where)
 
     def _step(self, step: Step, siblings: set[str], where: str) -> None:
+        self.scope = Scope(self.scope.node, step.name)  # what is read once, as the step starts
         self._step_kind(step, where)
         if step.record is not None:
             self._refs(step.record, step.loc.at("record"), f"{where}.record")
@@ -211,6 +219,7 @@ class OrchestrationCheck:
         start = step.start
         if isinstance(start, AfterSteps):
             self._after(step, start, siblings, where)
+        self.scope = replace(self.scope, waits=True)
         for crit, part in ((start, "start"), (step.completion, "completion")):
             if isinstance(crit, WhenConditions):
                 self._conditions(crit.conditions, f"{where}.{part}.conditions")
@@ -422,7 +431,7 @@ class OrchestrationCheck:
                 sig = self.flows.get(o.steps[head].flow)
                 if sig is not None and sig.outputs is not None and rest[1] not in sig.outputs:
                     return f"reference to nothing: flow {sig.name!r} has no output {rest[1]!r}"
-                return None
+                return self.order.not_run(head, self.scope)
             return f"use {{!{head}.Outputs.name}} or {{!{head}.Status}}"
         if head in self.node_names:
             return None if rest == (references.STATUS,) else f"use {{!{head}.Status}}"
