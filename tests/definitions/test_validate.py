@@ -593,10 +593,74 @@ def test_flow_elements_create_and_update_records_of_known_objects_and_fields() -
 def test_a_flow_element_goes_only_to_elements_of_its_flow() -> None:
     files = dict(FILES)
     files["flows/log_hours.yaml"] = LOG_HOURS.replace("next: end", "next: Finish")
+    files["flows/log_hours.yaml"] += "    next: Nowhere\n"
+    text = files["flows/log_hours.yaml"]
     problems = check(files)
     assert [(p.line, p.field, p.message) for p in problems] == [
-        (9, "elements[Check].next", "goes to unknown element 'Finish'")
+        (
+            line(text, "next: Finish"),
+            "elements[Check].decision.outcomes[Nothing].next",
+            "goes to unknown element 'Finish'",
+        ),
+        (line(text, "next: Nowhere"), "elements[Done].next", "goes to unknown element 'Nowhere'"),
     ]
+
+
+def test_a_flow_decision_default_goes_to_an_element_of_its_flow() -> None:
+    files = dict(FILES)
+    files["flows/log_hours.yaml"] = LOG_HOURS.replace(
+        "          next: end\n", "          next: end\n      default: Later\n"
+    )
+    problems = check(files)
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (
+            line(files["flows/log_hours.yaml"], "default: Later"),
+            "elements[Check].decision.default",
+            "goes to unknown element 'Later'",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "field", "message"),
+    [
+        (
+            "flows/log_hours.yaml",
+            "next: end",
+            "next: [end]",
+            "elements[0].decision.outcomes[0].next",
+            "'next' must be an element name or 'end', got ['end']",
+        ),
+        (
+            "flows/log_hours.yaml",
+            "    assignment: {logged: true}\n",
+            "    start_orchestration: {name: [Ticket_Flow]}\n",
+            "elements[1].start_orchestration.name",
+            "'name' must be an orchestration name, got ['Ticket_Flow']",
+        ),
+        (
+            ORCH,
+            "next: Close",
+            "next: [Close]",
+            "stages[1].outcomes[0].next",
+            "'next' must be a stage or decision name, got ['Close']",
+        ),
+        (
+            ORCH,
+            "default: Work",
+            "default: {stage: Work}",
+            "stages[1].default",
+            "'default' must be a stage or decision name, got {'stage': 'Work'}",
+        ),
+    ],
+)
+def test_a_list_or_a_mapping_where_a_name_is_expected_is_a_problem_at_its_line(
+    file: str, old: str, new: str, field: str, message: str
+) -> None:
+    files = dict(FILES)
+    files[file] = files[file].replace(old, new)
+    found = [(p.file, p.line, p.field, p.message) for p in check(files)]
+    assert (file, line(files[file], new.strip()), field, message) in found
 
 
 def test_an_object_lookup_names_a_known_object() -> None:

@@ -7,7 +7,9 @@ from stageflow.definitions.datatypes import literal_fits, type_name
 from stageflow.definitions.model import (
     FINISH,
     DataType,
+    ElementKind,
     FlowDef,
+    FlowElement,
     Loc,
     ObjectDef,
     Screen,
@@ -210,14 +212,15 @@ def flow(
     for e in fd.elements:
         where = f"elements[{e.name}]"
         out += flow_element(e, objects)
-        targets = [e.next] + [o.get("next") for o in e.config.get("outcomes", [])]
-        targets.append(e.config.get("default") if e.kind.value == "decision" else None)
-        for target in targets:
+        for target, loc, at in _targets(e):
             if target is not None and target not in names:
-                out.append(
-                    problem_at(e.loc, f"goes to unknown element {target!r}", f"{where}.next")
-                )
-        if e.kind.value == "start_orchestration" and e.config.get("name") not in orchestrations:
+                out.append(problem_at(loc, f"goes to unknown element {target!r}", at))
+        name = e.config.get("name")  # None when the loader refused it
+        if (
+            e.kind.value == "start_orchestration"
+            and name is not None
+            and name not in orchestrations
+        ):
             name_loc = e.loc.at("start_orchestration.name")
             out.append(
                 problem_at(
@@ -236,6 +239,20 @@ def flow(
                         where,
                     )
                 )
+    return out
+
+
+def _targets(e: FlowElement) -> list[tuple[str | None, Loc, str]]:
+    """Where an element can go: (element name, where that is written, field)."""
+    where = f"elements[{e.name}]"
+    out = [(e.next, e.loc.at("next"), f"{where}.next")]
+    for o in e.config.get("outcomes", []) if e.kind is ElementKind.DECISION else []:
+        at = f"{where}.decision.outcomes[{o['name']}].next"
+        out.append((o["next"], o["loc"].at("next"), at))
+    if e.kind is ElementKind.DECISION:
+        out.append(
+            (e.config.get("default"), e.loc.at("decision.default"), f"{where}.decision.default")
+        )
     return out
 
 
