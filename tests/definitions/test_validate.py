@@ -424,6 +424,27 @@ CASES = [
         "no step has run when a trigger's conditions are checked",
     ),
     (
+        "trigger condition value that is no number, on a number field",
+        [("value: Open}", 'value: Open}, {field: Hours, op: greater_than, value: "1,000"}')],
+        "1,000",
+        "trigger.conditions.rules[2].value",
+        "{!$Record.Hours} is number: the value '1,000' is not a number, like 1000.5",
+    ),
+    (
+        "trigger condition value that is not a choice of the picklist",
+        [("value: Open}", "value: Opened}")],
+        "value: Opened}",
+        "trigger.conditions.rules[1].value",
+        "the value 'Opened' is not among the choices (Open, Closed)",
+    ),
+    (
+        "decision value that is no checkbox value, on a checkbox output",
+        [("op: equals, value: true}", "op: equals, value: yes}")],
+        "value: yes}",
+        "stages[Done].outcomes[Fixed].conditions.rules[1].value",
+        "{!Fix.Outputs.done} is checkbox: the value 'yes' is not true or false",
+    ),
+    (
         "decision without outcomes",
         [
             (
@@ -830,3 +851,16 @@ stages:
     # a step that did not run; Z's start and C's exit wait for W, being checked again as it ends
     problems = _validated(text, "branches.yaml")
     assert [p.message for p in problems if "Nope" not in p.message] == []
+
+
+def test_condition_values_written_as_text_compare_as_the_field_type() -> None:
+    files = changed(
+        ORCH,
+        (
+            "value: Open}",
+            'value: Open}, {field: Hours, op: greater_than, value: "10.5"},'
+            " {field: Status, op: in, value: [Open, Closed]}",
+        ),
+        ("op: equals, value: true}", 'op: equals, value: "true"}'),
+    )
+    assert check(files) == []

@@ -5,11 +5,13 @@ from dataclasses import replace
 
 from stageflow.definitions import references
 from stageflow.definitions.catalog import FlowKind, FlowSignature
+from stageflow.definitions.conditions import check_value
 from stageflow.definitions.datatypes import compatible, literal_fits, type_name
 from stageflow.definitions.model import (
     AfterSteps,
     AssigneeKind,
     Conditions,
+    DataType,
     Decision,
     Loc,
     ObjectDef,
@@ -17,6 +19,7 @@ from stageflow.definitions.model import (
     Operator,
     Orchestration,
     OrchestrationType,
+    Rule,
     Stage,
     Step,
     StepType,
@@ -442,6 +445,7 @@ class OrchestrationCheck:
             self._refs(rule.left, rule.loc.at("ref"), f"{where}.rules[{i}]")
             self._refs(rule.value, rule.loc.at("value"), f"{where}.rules[{i}].value")
             path = references.parse(rule.left)
+            self._rule_value(rule, path, f"{where}.rules[{i}].value")
             if rule.op is Operator.IS_CHANGED and (
                 self.o.type is not OrchestrationType.RECORD_TRIGGERED
                 or path is None
@@ -452,3 +456,21 @@ class OrchestrationCheck:
                     "is_changed applies only to $Record fields of a record-triggered orchestration",
                     f"{where}.rules[{i}].op",
                 )
+
+    def _rule_value(self, rule: Rule, path: references.Path | None, where: str) -> None:
+        """A literal the field's type can never compare with: the condition would never hold."""
+        kind = None if path is None else self._type_of(path)
+        if not isinstance(kind, DataType) or references.paths_in(rule.value):
+            return
+        field = None
+        if path is not None and path[0] in (references.RECORD, references.PRIOR):
+            obj = self._record_object()
+            field = obj.field_map.get(path[1]) if obj is not None else None
+        choices = field.choices if field is not None else ()
+        message = check_value(rule.op, kind, choices, rule.value)
+        if message:
+            self._add(
+                rule.loc.at("value"),
+                f"{rule.left} is {type_name(kind)}: {message}, so the condition never holds",
+                where,
+            )
