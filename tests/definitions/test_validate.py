@@ -445,6 +445,18 @@ CASES = [
         "{!Fix.Outputs.done} is checkbox: the value 'yes' is not true or false",
     ),
     (
+        "record-triggered orchestration with a required input",
+        [
+            (
+                "stages:\n  - name: Work",
+                "inputs:\n  - {name: reason, type: text, required: true}\nstages:\n  - name: Work",
+            )
+        ],
+        "{name: reason",
+        "inputs[reason].required",
+        "input 'reason' is required, but a record-triggered orchestration starts with no inputs",
+    ),
+    (
         "decision without outcomes",
         [
             (
@@ -864,3 +876,28 @@ def test_condition_values_written_as_text_compare_as_the_field_type() -> None:
         ("op: equals, value: true}", 'op: equals, value: "true"}'),
     )
     assert check(files) == []
+
+
+def test_a_record_triggered_orchestration_may_have_a_required_input_with_a_default() -> None:
+    inputs = "inputs:\n  - {name: reason, type: text, required: true, default: Opened}\n"
+    files = changed(ORCH, ("stages:\n  - name: Work", inputs + "stages:\n  - name: Work"))
+    assert check(files) == []
+
+
+def test_a_yaml_flow_named_as_a_python_flow_is_reported_at_its_name() -> None:
+    known = Known(
+        flows={
+            **PYTHON_FLOWS.flows,
+            "Log_Hours": FlowSignature("Log_Hours", FlowKind.AUTOLAUNCHED),
+        },
+        python_flows={"Log_Hours": "team_flows.log_hours"},
+    )
+    problems = check(FILES, known)
+    assert [(p.file, p.line, p.field, p.message) for p in problems] == [
+        (
+            "flows/log_hours.yaml",
+            3,
+            "name",
+            "duplicate flow name 'Log_Hours': also the Python flow team_flows.log_hours",
+        )
+    ]

@@ -26,12 +26,15 @@ class Known:
     flows: Mapping[str, FlowSignature] = field(default_factory=dict)
     objects: Mapping[str, ObjectDef] = field(default_factory=dict)
     orchestrations: frozenset[str] = frozenset()
+    # the Python flows among `flows`, with the function each is (`module.function`)
+    python_flows: Mapping[str, str] = field(default_factory=dict)
 
 
 def validate(bundle: Bundle, known: Known | None = None) -> list[Problem]:
     known = known or Known()
     problems = list(bundle.problems)
     problems += _duplicates(bundle)
+    problems += _python_twins(bundle, known)
     flows, objects = _after(bundle, known)
     orchestrations = known.orchestrations | {o.name for o in bundle.orchestrations}
     for o in bundle.orchestrations:
@@ -80,6 +83,20 @@ def dependents(
                 )
                 out.append(Problem(message, p.file, p.line, p.field))
     return out
+
+
+def _python_twins(bundle: Bundle, known: Known) -> list[Problem]:
+    """A YAML flow named as a Python flow: the Python one would run, the YAML one never."""
+    flow_defs: list[ScreenFlow | FlowDef] = [*bundle.screen_flows, *bundle.flows]
+    return [
+        problem_at(
+            d.loc.at("name"),
+            f"duplicate flow name {d.name!r}: also the Python flow {known.python_flows[d.name]}",
+            "name",
+        )
+        for d in flow_defs
+        if d.name in known.python_flows
+    ]
 
 
 def _duplicates(bundle: Bundle) -> list[Problem]:

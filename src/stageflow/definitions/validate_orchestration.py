@@ -62,6 +62,8 @@ class OrchestrationCheck:
                         f"stages[{st.name}].steps[{step.name}].name",
                     )
         self.problems += dupes(((v.name, v.loc) for v in o.inputs), "input", "inputs")
+        if o.type is OrchestrationType.RECORD_TRIGGERED:
+            self._trigger_inputs()
         if o.trigger is not None:
             if self.objects and o.trigger.object not in self.objects:
                 self._add(
@@ -79,6 +81,18 @@ class OrchestrationCheck:
                 self._decision(node)
         self._reachability()
         return self.problems
+
+    def _trigger_inputs(self) -> None:
+        """A trigger starts a run with no inputs: a required one without a default would refuse
+        every start."""
+        for v in self.o.inputs:
+            if v.required and v.default is None:
+                self._add(
+                    v.loc.at("required"),
+                    f"input {v.name!r} is required, but a record-triggered orchestration starts "
+                    "with no inputs: give it a default or make it optional",
+                    f"inputs[{v.name}].required",
+                )
 
     def _add(self, loc: Loc, message: str, field_path: str) -> None:
         self.problems.append(problem_at(loc, message, field_path))

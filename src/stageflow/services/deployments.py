@@ -64,7 +64,8 @@ def _problems(conn: Connection, registry: Registry, bundle: Bundle) -> list[Prob
             objects[d.name] = d
         else:
             orchestrations.append((d, v.version))
-    known = Known(flows, objects, frozenset(o.name for o, _ in orchestrations))
+    names = frozenset(o.name for o, _ in orchestrations)
+    known = Known(flows, objects, names, registry.origins())
     return validate(bundle, known) + dependents(bundle, known, orchestrations)
 
 
