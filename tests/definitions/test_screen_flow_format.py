@@ -9,8 +9,8 @@ from textwrap import dedent
 import pytest
 
 from stageflow.definitions.loader import Bundle, Source, load_path, load_text
-from stageflow.definitions.model import FINISH, ScreenFlow
-from stageflow.definitions.validate import validate
+from stageflow.definitions.model import FINISH, DataType, ObjectDef, ObjectField, ScreenFlow
+from stageflow.definitions.validate import Known, validate
 from stageflow.errors import Problem
 from tests.conftest import EXAMPLES
 
@@ -56,6 +56,10 @@ SURVEY = dedent(
 )
 
 
+# the object the documented example's record update writes to
+CASE = ObjectDef("Case", "Case", (ObjectField("Priority", "Priority", DataType.PICKLIST),))
+
+
 def load(text: str) -> tuple[ScreenFlow | None, list[Problem]]:
     definition, problems = load_text(text, FILE)
     assert definition is None or isinstance(definition, ScreenFlow)
@@ -66,7 +70,7 @@ def check(text: str) -> list[Problem]:
     definition, problems = load(text)
     assert problems == []
     assert definition is not None
-    return validate(Bundle(sources=[Source(definition, FILE, text)]))
+    return validate(Bundle(sources=[Source(definition, FILE, text)]), Known(objects={"Case": CASE}))
 
 
 def line(text: str, needle: str) -> int:
@@ -145,7 +149,9 @@ def test_the_examples_still_load_and_validate() -> None:
     bundle = load_path(EXAMPLES / "definitions" / "screen_flows", display_root=EXAMPLES)
     assert bundle.problems == []
     assert len(bundle.screen_flows) >= 4
-    assert validate(bundle) == []
+    objects = load_path(EXAMPLES / "definitions" / "objects", display_root=EXAMPLES).objects
+    # their record updates write to the examples' objects
+    assert validate(bundle, Known(objects={o.name: o for o in objects})) == []
     for sf in bundle.screen_flows:
         assert all(s.assign == {} and s.next is None for s in sf.screens)
 

@@ -10,8 +10,8 @@ import pytest
 import stageflow
 from stageflow.definitions.catalog import FlowKind, FlowSignature, Param
 from stageflow.definitions.loader import Bundle, Source, load_text
-from stageflow.definitions.model import DataType
-from stageflow.definitions.validate import Known, validate
+from stageflow.definitions.model import DataType, Orchestration
+from stageflow.definitions.validate import Known, dependents, validate
 from stageflow.errors import Problem
 from tests.conftest import EXAMPLES
 
@@ -154,14 +154,18 @@ def line(text: str, needle: str) -> int:
     return text[: text.index(needle)].count("\n") + 1
 
 
-def check(files: dict[str, str], known: Known | None = PYTHON_FLOWS) -> list[Problem]:
+def _bundle(files: dict[str, str]) -> Bundle:
     bundle = Bundle()
     for file, text in files.items():
         definition, problems = load_text(text, file)
         bundle.problems.extend(problems)
         if definition is not None:
             bundle.sources.append(Source(definition, file, text))
-    return validate(bundle, known)
+    return bundle
+
+
+def check(files: dict[str, str], known: Known | None = PYTHON_FLOWS) -> list[Problem]:
+    return validate(_bundle(files), known)
 
 
 def changed(file: str, *replacements: tuple[str, str]) -> dict[str, str]:
@@ -382,6 +386,77 @@ CASES = [
         "unknown object 'Tickets'",
     ),
     (
+        "output of a step of the same stage the step does not start after",
+        [("        start:\n          after: [Fix]\n", "")],
+        'hours: "{!Fix.Outputs.hours}"',
+        "stages[Work].steps[Log].inputs.hours",
+        "{!Fix.Outputs.hours}: step 'Fix' may not have run when 'Log' starts",
+    ),
+    (
+        "output of a step of a later stage",
+        [
+            (
+                'recordId: "{!$Record.Id}"\n      - name: Log',
+                'recordId: "{!Notify.Outputs.x}"\n      - name: Log',
+            )
+        ],
+        "{!Notify.Outputs.x}",
+        "stages[Work].steps[Fix].inputs.recordId",
+        "step 'Notify' is in stage 'Close', which never runs before 'Work'",
+    ),
+    (
+        "decision on the output of a step of a later stage",
+        [("{!Fix.Outputs.done}", "{!Notify.Outputs.sent}")],
+        "{!Notify.Outputs.sent}",
+        "stages[Done].outcomes[Fixed].conditions.rules[1]",
+        "step 'Notify' is in stage 'Close', which never runs before 'Done'",
+    ),
+    (
+        "trigger on the output of a step",
+        [
+            (
+                "{field: Status, op: equals, value: Open}",
+                '{ref: "{!Fix.Outputs.done}", op: equals, value: true}',
+            )
+        ],
+        '{!Fix.Outputs.done}", op: equals, value: true}]}',
+        "trigger.conditions.rules[1]",
+        "no step has run when a trigger's conditions are checked",
+    ),
+    (
+        "trigger condition value that is no number, on a number field",
+        [("value: Open}", 'value: Open}, {field: Hours, op: greater_than, value: "1,000"}')],
+        "1,000",
+        "trigger.conditions.rules[2].value",
+        "{!$Record.Hours} is number: the value '1,000' is not a number, like 1000.5",
+    ),
+    (
+        "trigger condition value that is not a choice of the picklist",
+        [("value: Open}", "value: Opened}")],
+        "value: Opened}",
+        "trigger.conditions.rules[1].value",
+        "the value 'Opened' is not among the choices (Open, Closed)",
+    ),
+    (
+        "decision value that is no checkbox value, on a checkbox output",
+        [("op: equals, value: true}", "op: equals, value: yes}")],
+        "value: yes}",
+        "stages[Done].outcomes[Fixed].conditions.rules[1].value",
+        "{!Fix.Outputs.done} is checkbox: the value 'yes' is not true or false",
+    ),
+    (
+        "record-triggered orchestration with a required input",
+        [
+            (
+                "stages:\n  - name: Work",
+                "inputs:\n  - {name: reason, type: text, required: true}\nstages:\n  - name: Work",
+            )
+        ],
+        "{name: reason",
+        "inputs[reason].required",
+        "input 'reason' is required, but a record-triggered orchestration starts with no inputs",
+    ),
+    (
         "decision without outcomes",
         [
             (
@@ -493,13 +568,132 @@ def test_a_screen_flow_record_update_names_its_own_fields() -> None:
     ]
 
 
+def test_a_screen_flow_record_update_writes_fields_its_object_has() -> None:
+    files = dict(FILES)
+    files["screen_flows/fix.yaml"] = FIX_SCREEN.replace("{Hours:", "{Hourz:")
+    problems = check(files)
+    assert [(p.file, p.line, p.field) for p in problems] == [
+        ("screen_flows/fix.yaml", 17, "record_updates[0].values.Hourz")
+    ]
+    assert "object 'Ticket' has no field 'Hourz'" in problems[0].message
+
+
+def test_a_screen_flow_record_update_writes_to_a_known_object() -> None:
+    files = dict(FILES)
+    files["screen_flows/fix.yaml"] = FIX_SCREEN.replace("object: Ticket", "object: Tickets")
+    problems = check(files)
+    assert [(p.file, p.line, p.field) for p in problems] == [
+        ("screen_flows/fix.yaml", 15, "record_updates[0].object")
+    ]
+    assert "unknown object 'Tickets'" in problems[0].message
+
+
+def test_a_record_update_may_set_name_and_owner_but_no_other_system_field() -> None:
+    files = dict(FILES)
+    files["screen_flows/fix.yaml"] = FIX_SCREEN.replace(
+        '{Hours: "{!hours}"}', '{Hours: "{!hours}", Name: x, Owner: bob, CreatedBy: bob}'
+    )
+    problems = check(files)
+    assert [(p.line, p.field) for p in problems] == [(17, "record_updates[0].values.CreatedBy")]
+    assert "'CreatedBy' is a system field" in problems[0].message
+
+
+def test_flow_elements_create_and_update_records_of_known_objects_and_fields() -> None:
+    files = dict(FILES)
+    files["flows/log_hours.yaml"] = LOG_HOURS + (
+        "  - name: Note\n"
+        "    create_record:\n"
+        "      object: Notes\n"
+        "      values: {Text: logged}\n"
+        "  - name: Save\n"
+        "    update_record:\n"
+        "      object: Ticket\n"
+        '      id: "{!hours}"\n'
+        "      values:\n"
+        "        Status: Closed\n"
+        '        Hour: "{!hours}"\n'
+    )
+    text = files["flows/log_hours.yaml"]
+    problems = check(files)
+    assert [(p.line, p.field) for p in problems] == [
+        (line(text, "object: Notes"), "elements[Note].create_record.object"),
+        (line(text, "Hour: "), "elements[Save].update_record.values.Hour"),
+    ]
+    assert "unknown object 'Notes'" in problems[0].message
+    assert "object 'Ticket' has no field 'Hour'" in problems[1].message
+
+
 def test_a_flow_element_goes_only_to_elements_of_its_flow() -> None:
     files = dict(FILES)
     files["flows/log_hours.yaml"] = LOG_HOURS.replace("next: end", "next: Finish")
+    files["flows/log_hours.yaml"] += "    next: Nowhere\n"
+    text = files["flows/log_hours.yaml"]
     problems = check(files)
     assert [(p.line, p.field, p.message) for p in problems] == [
-        (9, "elements[Check].next", "goes to unknown element 'Finish'")
+        (
+            line(text, "next: Finish"),
+            "elements[Check].decision.outcomes[Nothing].next",
+            "goes to unknown element 'Finish'",
+        ),
+        (line(text, "next: Nowhere"), "elements[Done].next", "goes to unknown element 'Nowhere'"),
     ]
+
+
+def test_a_flow_decision_default_goes_to_an_element_of_its_flow() -> None:
+    files = dict(FILES)
+    files["flows/log_hours.yaml"] = LOG_HOURS.replace(
+        "          next: end\n", "          next: end\n      default: Later\n"
+    )
+    problems = check(files)
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (
+            line(files["flows/log_hours.yaml"], "default: Later"),
+            "elements[Check].decision.default",
+            "goes to unknown element 'Later'",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "field", "message"),
+    [
+        (
+            "flows/log_hours.yaml",
+            "next: end",
+            "next: [end]",
+            "elements[0].decision.outcomes[0].next",
+            "'next' must be an element name or 'end', got ['end']",
+        ),
+        (
+            "flows/log_hours.yaml",
+            "    assignment: {logged: true}\n",
+            "    start_orchestration: {name: [Ticket_Flow]}\n",
+            "elements[1].start_orchestration.name",
+            "'name' must be an orchestration name, got ['Ticket_Flow']",
+        ),
+        (
+            ORCH,
+            "next: Close",
+            "next: [Close]",
+            "stages[1].outcomes[0].next",
+            "'next' must be a stage or decision name, got ['Close']",
+        ),
+        (
+            ORCH,
+            "default: Work",
+            "default: {stage: Work}",
+            "stages[1].default",
+            "'default' must be a stage or decision name, got {'stage': 'Work'}",
+        ),
+    ],
+)
+def test_a_list_or_a_mapping_where_a_name_is_expected_is_a_problem_at_its_line(
+    file: str, old: str, new: str, field: str, message: str
+) -> None:
+    files = dict(FILES)
+    files[file] = files[file].replace(old, new)
+    found = [(p.file, p.line, p.field, p.message) for p in check(files)]
+    assert (file, line(files[file], new.strip()), field, message) in found
 
 
 def test_an_object_lookup_names_a_known_object() -> None:
@@ -611,3 +805,99 @@ stages:
   - {name: Done, steps: [{name: Y, type: background, flow: Nope}]}
 """
     assert [p for p in _validated(text, "retry.yaml") if "never ends" in p.message] == []
+
+
+def test_a_deployed_orchestration_is_held_only_to_what_the_new_definitions_break() -> None:
+    orchestration, _ = load_text(TICKET_FLOW, ORCH)
+    assert isinstance(orchestration, Orchestration)
+    deployed = [(orchestration, 4)]
+    # deployed with a flow it no longer finds (Send_Mail): not this deploy's doing
+    known = Known(flows={"Needs_Check": PYTHON_FLOWS.flows["Needs_Check"]})
+    unrelated = {"flows/log_hours.yaml": LOG_HOURS.replace("logged: true", "logged: false")}
+    assert dependents(_bundle(unrelated), known, deployed) == []
+    # Fix_Screen loses its `hours` output, which Log takes as its input
+    fix = FIX_SCREEN.replace("  - {name: hours, type: number}\n", "", 1)
+    files = {"screen_flows/fix.yaml": fix, "flows/log_hours.yaml": LOG_HOURS}
+    problems = dependents(_bundle(files), known, deployed)
+    assert [(p.file, p.line, p.field) for p in problems] == [
+        (
+            ORCH,
+            line(TICKET_FLOW, 'hours: "{!Fix.Outputs.hours}"'),
+            "stages[Work].steps[Log].inputs.hours",
+        )
+    ]
+    assert problems[0].message == (
+        "deployed orchestration 'Ticket_Flow' (version 4) would break: "
+        "{!Fix.Outputs.hours}: reference to nothing: flow 'Fix_Screen' has no output 'hours'"
+    )
+
+
+def test_outputs_of_a_step_a_decision_may_skip_and_of_a_sibling_a_condition_waits_for() -> None:
+    text = """\
+stageflow: 1
+kind: orchestration
+name: Branches
+type: autolaunched
+stages:
+  - {name: A, steps: [{name: X, type: background, flow: Nope}]}
+  - decision: D
+    outcomes:
+      - name: Big
+        conditions: {rules: [{ref: "{!X.Outputs.size}", op: greater_than, value: 10}]}
+        next: B
+    default: C
+  - {name: B, steps: [{name: Y, type: background, flow: Nope}]}
+  - name: C
+    exit:
+      conditions: {rules: [{ref: "{!W.Outputs.ok}", op: equals, value: true}]}
+    steps:
+      - {name: W, type: background, flow: Nope, inputs: {size: "{!X.Outputs.size}"}}
+      - name: Z
+        type: background
+        flow: Nope
+        inputs: {review: "{!Y.Outputs.review}"}
+        start:
+          conditions: {rules: [{ref: "{!W.Outputs.ok}", op: equals, value: true}]}
+"""
+    # Y may have been skipped (D went straight to C): its outputs are null, as SPEC allows for
+    # a step that did not run; Z's start and C's exit wait for W, being checked again as it ends
+    problems = _validated(text, "branches.yaml")
+    assert [p.message for p in problems if "Nope" not in p.message] == []
+
+
+def test_condition_values_written_as_text_compare_as_the_field_type() -> None:
+    files = changed(
+        ORCH,
+        (
+            "value: Open}",
+            'value: Open}, {field: Hours, op: greater_than, value: "10.5"},'
+            " {field: Status, op: in, value: [Open, Closed]}",
+        ),
+        ("op: equals, value: true}", 'op: equals, value: "true"}'),
+    )
+    assert check(files) == []
+
+
+def test_a_record_triggered_orchestration_may_have_a_required_input_with_a_default() -> None:
+    inputs = "inputs:\n  - {name: reason, type: text, required: true, default: Opened}\n"
+    files = changed(ORCH, ("stages:\n  - name: Work", inputs + "stages:\n  - name: Work"))
+    assert check(files) == []
+
+
+def test_a_yaml_flow_named_as_a_python_flow_is_reported_at_its_name() -> None:
+    known = Known(
+        flows={
+            **PYTHON_FLOWS.flows,
+            "Log_Hours": FlowSignature("Log_Hours", FlowKind.AUTOLAUNCHED),
+        },
+        python_flows={"Log_Hours": "team_flows.log_hours"},
+    )
+    problems = check(FILES, known)
+    assert [(p.file, p.line, p.field, p.message) for p in problems] == [
+        (
+            "flows/log_hours.yaml",
+            3,
+            "name",
+            "duplicate flow name 'Log_Hours': also the Python flow team_flows.log_hours",
+        )
+    ]

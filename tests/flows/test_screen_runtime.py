@@ -14,8 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stageflow.definitions.loader import Bundle, Source, load_text
-from stageflow.definitions.model import DataType, Screen, ScreenField, ScreenFlow, Variable
-from stageflow.definitions.validate import validate
+from stageflow.definitions.model import (
+    DataType,
+    ObjectDef,
+    ObjectField,
+    Screen,
+    ScreenField,
+    ScreenFlow,
+    Variable,
+)
+from stageflow.definitions.validate import Known, validate
 from stageflow.errors import InvalidInput
 from stageflow.flows.screen import check_outputs, record_updates
 from stageflow.flows.screen_fields import Bad, parse, text_of
@@ -94,12 +102,27 @@ CLAIM = dedent(
 )
 
 
+EXPENSE = ObjectDef(
+    "Expense",
+    "Expense",
+    tuple(
+        ObjectField(name, name, kind)
+        for name, kind in [
+            ("Amount", DataType.CURRENCY),
+            ("Route", DataType.TEXT),
+            ("Spent", DataType.DATE),
+            ("Status", DataType.TEXT),
+        ]
+    ),
+)
+
+
 def load(text: str) -> ScreenFlow:
     definition, problems = load_text(text, "claim.yaml")
     assert problems == []
     assert isinstance(definition, ScreenFlow)
     bundle = Bundle(sources=[Source(definition, "claim.yaml", text)])
-    assert validate(bundle) == []
+    assert validate(bundle, Known(objects={"Expense": EXPENSE})) == []
     return definition
 
 

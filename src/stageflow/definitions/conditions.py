@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from stageflow.definitions import references
-from stageflow.definitions.model import Conditions, Operator, Rule
+from stageflow.definitions.datatypes import literal_fits
+from stageflow.definitions.model import Conditions, DataType, Operator, Rule
 
 # --- custom logic -----------------------------------------------------------------------------
 
@@ -160,6 +161,43 @@ def combine(logic: str, results: Sequence[bool]) -> bool:
     if expr is None:
         expr = _parsed[logic] = _Parser(logic).parse()
     return _combine(expr, results)
+
+
+# --- values a field's type can be compared with -------------------------------------------------
+
+_ORDERED = {
+    Operator.EQUALS, Operator.NOT_EQUALS, Operator.GREATER_THAN, Operator.LESS_THAN,
+    Operator.GREATER_OR_EQUAL, Operator.LESS_OR_EQUAL, Operator.IN,
+}  # fmt: skip
+_LIKE = {
+    DataType.NUMBER: "a number, like 1000.5",
+    DataType.CURRENCY: "a number, like 1000.5",
+    DataType.CHECKBOX: "true or false",
+    DataType.DATE: "a date, like 2024-12-31",
+    DataType.DATETIME: "a date and time, like 2024-12-31T17:30",
+}
+
+
+def check_value(op: Operator, kind: DataType, choices: Sequence[str], value: Any) -> str | None:
+    """A message when a condition's literal `value` can never compare as meant with a value of
+    `kind`: `"1,000"` against a number makes `compare` fail (taken as false) every time."""
+    if op not in _ORDERED or value is None:
+        return None  # text operators compare text; is_null and is_changed take true/false
+    for item in value if isinstance(value, list) else [value]:
+        if _LIKE.get(kind) and not _fits(kind, item):
+            return f"the value {item!r} is not {_LIKE[kind]}"
+        if choices and kind in (DataType.PICKLIST, DataType.RADIO) and str(item) not in choices:
+            return f"the value {item!r} is not among the choices ({', '.join(choices)})"
+    return None
+
+
+def _fits(kind: DataType, value: Any) -> bool:
+    """As `compare` sees it: numbers and true/false may be written as text too."""
+    if kind in (DataType.NUMBER, DataType.CURRENCY):
+        return _number(value) is not None
+    if kind is DataType.CHECKBOX:
+        return isinstance(_bool(value), bool)
+    return literal_fits(kind, value)
 
 
 # --- operators --------------------------------------------------------------------------------

@@ -25,6 +25,21 @@ def api_name(r: Reader, node: LocDict, key: str = "name") -> str:
     return name
 
 
+def target(r: Reader, node: LocDict, key: str, what: str) -> str | None:
+    """A name another part of the definition goes to (`next`, `default`...); None when absent.
+
+    A list or a mapping is refused here: validation looks names up in sets, and `[Close]` is a
+    likely slip for `Close`.
+    """
+    value = node.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool | dict | list):
+        r.problem(f"{key!r} must be {what}, got {value!r}", node, key)
+        return None
+    return str(value)
+
+
 def label(r: Reader, node: LocDict, name: str) -> str:
     return r.text(node, "label", default=name.replace("_", " "))
 

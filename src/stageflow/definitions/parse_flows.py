@@ -21,7 +21,7 @@ from stageflow.definitions.model import (
     ScreenNext,
     ScreenOutcome,
 )
-from stageflow.definitions.parse_common import api_name, conditions, label, variables
+from stageflow.definitions.parse_common import api_name, conditions, label, target, variables
 from stageflow.definitions.source import LocDict, LocList, Reader
 
 _CHOICE_TYPES = {DataType.PICKLIST, DataType.RADIO, DataType.MULTI_SELECT}
@@ -279,6 +279,10 @@ _ELEMENT_REQUIRED: dict[ElementKind, set[str]] = {
 }
 
 
+# the keys of an element that hold a name
+_NAMES = {"object": "an object name", "name": "an orchestration name", "into": "a variable name"}
+
+
 def parse_flow(r: Reader, doc: LocDict) -> FlowDef:
     r.only_keys(
         doc, {"stageflow", "kind", "name", "label", "description", "inputs", "outputs", "elements"}
@@ -319,13 +323,15 @@ def _element(r: Reader, e: LocDict) -> FlowElement | None:
         if kind is ElementKind.DECISION:
             parsed: dict[str, Any] = _flow_decision(r, config)
         else:
-            if kind is not ElementKind.ASSIGNMENT:
+            parsed = dict(config)
+            if kind is not ElementKind.ASSIGNMENT:  # an assignment's keys are its variables
                 r.only_keys(config, _ELEMENT_KEYS[kind])
+                for key in sorted(_NAMES.keys() & set(config)):
+                    parsed[key] = target(r, config, key, _NAMES[key])
             for key in sorted(_ELEMENT_REQUIRED[kind] - set(config)):
                 r.problem(f"missing required key {key!r}", config, key)
-            parsed = dict(config)
-    nxt = e.get("next")
-    return FlowElement(name, kind, parsed, None if nxt is None else str(nxt), r.loc(e))
+    nxt = target(r, e, "next", "an element name or 'end'")
+    return FlowElement(name, kind, parsed, nxt, r.loc(e))
 
 
 def _flow_decision(r: Reader, config: LocDict) -> dict[str, Any]:
@@ -340,7 +346,9 @@ def _flow_decision(r: Reader, config: LocDict) -> dict[str, Any]:
                 r.only_keys(o, {"name", "conditions", "next"})
                 with r.at("conditions"):
                     conds = conditions(r, o.get("conditions"), field_means_record=False)
+                nxt = target(r, o, "next", "an element name or 'end'")
+                # the outcome's place, for a problem with its `next` (validate_flows)
                 outcomes.append(
-                    {"name": api_name(r, o), "conditions": conds, "next": o.get("next")}
+                    {"name": api_name(r, o), "conditions": conds, "next": nxt, "loc": r.loc(o)}
                 )
-    return {"outcomes": outcomes, "default": config.get("default")}
+    return {"outcomes": outcomes, "default": target(r, config, "default", "an element name")}

@@ -34,6 +34,7 @@ from stageflow.definitions.parse_common import (
     conditions,
     label,
     reference_text,
+    target,
     variables,
 )
 from stageflow.definitions.source import LocDict, Reader
@@ -119,13 +120,13 @@ def _stage(r: Reader, node: LocDict) -> Stage:
     if "exit" in node:
         with r.at("exit"):
             exit_ = _criterion(r, node["exit"], "all_steps_complete", AllStepsComplete())
-    nxt = node.get("next")
+    nxt = target(r, node, "next", "a stage or decision name")
     return Stage(
         name=name,
         label=label(r, node, name),
         steps=tuple(steps),
         exit=exit_,
-        next=None if nxt is None else str(nxt),
+        next=nxt,
         loc=r.loc(node),
     )
 
@@ -269,21 +270,20 @@ def _decision(r: Reader, node: LocDict) -> Decision:
                 else:
                     with r.at("conditions"):
                         conds = conditions(r, o["conditions"])
-                nxt = o.get("next")
+                nxt = target(r, o, "next", "a stage or decision name")
                 outcomes.append(
                     Outcome(
                         oname,
                         conds,
-                        None if nxt is None else str(nxt),
+                        nxt,
                         label(r, o, oname),
                         r.loc(o),
                     )
                 )
-    default = node.get("default")
     return Decision(
         name=name,
         outcomes=tuple(outcomes),
-        default=None if default is None else str(default),
+        default=target(r, node, "default", "a stage or decision name"),
         label=label(r, node, name),
         loc=r.loc(node),
     )

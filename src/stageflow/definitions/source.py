@@ -200,8 +200,9 @@ def line_of(node: Any, key: str | None = None) -> int:
     return int(getattr(node, "line", 0))
 
 
-def key_lines(node: Any, prefix: str = "", depth: int = 2) -> Iterator[tuple[str, int]]:
+def key_lines(node: Any, prefix: str = "", depth: int = 3) -> Iterator[tuple[str, int]]:
     """(dotted key, line) for the keys of a mapping and of the mappings nested `depth` deep."""
+    # three deep: a flow element's `create_record.values.Field` has a line of its own
     if not isinstance(node, LocDict) or depth <= 0:
         return
     for key, line in node.key_lines.items():

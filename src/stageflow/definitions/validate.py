@@ -1,6 +1,6 @@
 """Semantic validation across definitions: collects every problem, with file, line and field."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from stageflow.definitions.catalog import FlowSignature, signature_of
@@ -8,6 +8,7 @@ from stageflow.definitions.loader import Bundle
 from stageflow.definitions.model import (
     FlowDef,
     ObjectDef,
+    Orchestration,
     ScreenFlow,
 )
 from stageflow.definitions.validate_common import RECORD_SYSTEM_FIELDS, problem_at
@@ -15,7 +16,7 @@ from stageflow.definitions.validate_flows import flow, object_def, screen_flow
 from stageflow.definitions.validate_orchestration import OrchestrationCheck
 from stageflow.errors import Problem
 
-__all__ = ["RECORD_SYSTEM_FIELDS", "Known", "validate"]
+__all__ = ["RECORD_SYSTEM_FIELDS", "Known", "dependents", "validate"]
 
 
 @dataclass
@@ -25,27 +26,77 @@ class Known:
     flows: Mapping[str, FlowSignature] = field(default_factory=dict)
     objects: Mapping[str, ObjectDef] = field(default_factory=dict)
     orchestrations: frozenset[str] = frozenset()
+    # the Python flows among `flows`, with the function each is (`module.function`)
+    python_flows: Mapping[str, str] = field(default_factory=dict)
 
 
 def validate(bundle: Bundle, known: Known | None = None) -> list[Problem]:
     known = known or Known()
     problems = list(bundle.problems)
     problems += _duplicates(bundle)
-    flows: dict[str, FlowSignature] = dict(known.flows)
-    flow_defs: list[ScreenFlow | FlowDef] = [*bundle.screen_flows, *bundle.flows]
-    for d in flow_defs:
-        flows[d.name] = signature_of(d)
-    objects = {**known.objects, **{o.name: o for o in bundle.objects}}
+    problems += _python_twins(bundle, known)
+    flows, objects = _after(bundle, known)
     orchestrations = known.orchestrations | {o.name for o in bundle.orchestrations}
     for o in bundle.orchestrations:
         problems += OrchestrationCheck(o, flows, objects).run()
     for sf in bundle.screen_flows:
-        problems += screen_flow(sf)
+        problems += screen_flow(sf, objects)
     for fd in bundle.flows:
-        problems += flow(fd, orchestrations)
+        problems += flow(fd, orchestrations, objects)
     for obj in bundle.objects:
         problems += object_def(obj, objects)
     return sorted(set(problems), key=lambda p: (p.file or "", p.line or 0, p.message))
+
+
+def _after(bundle: Bundle, known: Known) -> tuple[dict[str, FlowSignature], dict[str, ObjectDef]]:
+    """The flows and objects there are once the bundle is deployed: its own replace the known."""
+    flows: dict[str, FlowSignature] = dict(known.flows)
+    flow_defs: list[ScreenFlow | FlowDef] = [*bundle.screen_flows, *bundle.flows]
+    for d in flow_defs:
+        flows[d.name] = signature_of(d)
+    return flows, {**known.objects, **{o.name: o for o in bundle.objects}}
+
+
+def dependents(
+    bundle: Bundle, known: Known, deployed: Sequence[tuple[Orchestration, int]]
+) -> list[Problem]:
+    """What deploying the bundle would break in the deployed orchestrations (with their version)
+    it does not replace: a flow given a new required input, an output or a field taken away...
+
+    Only problems the bundle brings are reported: one an orchestration has against what is
+    deployed already (a check added since it was deployed) is not this deploy's doing.
+    """
+    flows, objects = _after(bundle, known)
+    if flows == known.flows and objects == known.objects:
+        return []
+    replaced = {o.name for o in bundle.orchestrations}
+    out = []
+    for o, version in deployed:
+        if o.name in replaced:
+            continue
+        before = set(OrchestrationCheck(o, known.flows, known.objects).run())
+        for p in OrchestrationCheck(o, flows, objects).run():
+            if p not in before:
+                message = (
+                    f"deployed orchestration {o.name!r} (version {version}) would break: "
+                    f"{p.message}"
+                )
+                out.append(Problem(message, p.file, p.line, p.field))
+    return out
+
+
+def _python_twins(bundle: Bundle, known: Known) -> list[Problem]:
+    """A YAML flow named as a Python flow: the Python one would run, the YAML one never."""
+    flow_defs: list[ScreenFlow | FlowDef] = [*bundle.screen_flows, *bundle.flows]
+    return [
+        problem_at(
+            d.loc.at("name"),
+            f"duplicate flow name {d.name!r}: also the Python flow {known.python_flows[d.name]}",
+            "name",
+        )
+        for d in flow_defs
+        if d.name in known.python_flows
+    ]
 
 
 def _duplicates(bundle: Bundle) -> list[Problem]:

@@ -7,17 +7,20 @@ from stageflow.definitions.datatypes import literal_fits, type_name
 from stageflow.definitions.model import (
     FINISH,
     DataType,
+    ElementKind,
     FlowDef,
+    FlowElement,
     Loc,
     ObjectDef,
     Screen,
     ScreenFlow,
 )
 from stageflow.definitions.validate_common import RECORD_SYSTEM_FIELDS, dupes, problem_at
+from stageflow.definitions.validate_records import flow_element, screen_flow_updates
 from stageflow.errors import Problem
 
 
-def screen_flow(sf: ScreenFlow) -> list[Problem]:
+def screen_flow(sf: ScreenFlow, objects: Mapping[str, ObjectDef]) -> list[Problem]:
     out = dupes(((f.name, f.loc) for s in sf.screens for f in s.fields), "field", "screens.fields")
     out += dupes(((s.name, s.loc) for s in sf.screens), "screen", "screens")
     out += _screen_flow_names(sf)
@@ -46,6 +49,7 @@ def screen_flow(sf: ScreenFlow) -> list[Problem]:
     out += _validation_refs(sf, known)
     for up in sf.record_updates:
         out += _flow_refs(sf, [up.id, up.values], up.loc, "record_updates")
+    out += screen_flow_updates(sf, objects)
     out += _screen_paths(sf)
     for screen in sf.screens:
         out += _screen_values(sf, screen)
@@ -194,7 +198,9 @@ def _validation_refs(sf: ScreenFlow, known: set[str]) -> list[Problem]:
     return out
 
 
-def flow(fd: FlowDef, orchestrations: frozenset[str]) -> list[Problem]:
+def flow(
+    fd: FlowDef, orchestrations: frozenset[str], objects: Mapping[str, ObjectDef]
+) -> list[Problem]:
     out = dupes(((e.name, e.loc) for e in fd.elements), "element", "elements")
     names = {e.name for e in fd.elements} | {"end"}
     variables = {v.name for v in [*fd.inputs, *fd.outputs]}
@@ -205,14 +211,16 @@ def flow(fd: FlowDef, orchestrations: frozenset[str]) -> list[Problem]:
             variables.add(cfg["into"])
     for e in fd.elements:
         where = f"elements[{e.name}]"
-        targets = [e.next] + [o.get("next") for o in e.config.get("outcomes", [])]
-        targets.append(e.config.get("default") if e.kind.value == "decision" else None)
-        for target in targets:
+        out += flow_element(e, objects)
+        for target, loc, at in _targets(e):
             if target is not None and target not in names:
-                out.append(
-                    problem_at(e.loc, f"goes to unknown element {target!r}", f"{where}.next")
-                )
-        if e.kind.value == "start_orchestration" and e.config.get("name") not in orchestrations:
+                out.append(problem_at(loc, f"goes to unknown element {target!r}", at))
+        name = e.config.get("name")  # None when the loader refused it
+        if (
+            e.kind.value == "start_orchestration"
+            and name is not None
+            and name not in orchestrations
+        ):
             name_loc = e.loc.at("start_orchestration.name")
             out.append(
                 problem_at(
@@ -231,6 +239,20 @@ def flow(fd: FlowDef, orchestrations: frozenset[str]) -> list[Problem]:
                         where,
                     )
                 )
+    return out
+
+
+def _targets(e: FlowElement) -> list[tuple[str | None, Loc, str]]:
+    """Where an element can go: (element name, where that is written, field)."""
+    where = f"elements[{e.name}]"
+    out = [(e.next, e.loc.at("next"), f"{where}.next")]
+    for o in e.config.get("outcomes", []) if e.kind is ElementKind.DECISION else []:
+        at = f"{where}.decision.outcomes[{o['name']}].next"
+        out.append((o["next"], o["loc"].at("next"), at))
+    if e.kind is ElementKind.DECISION:
+        out.append(
+            (e.config.get("default"), e.loc.at("decision.default"), f"{where}.decision.default")
+        )
     return out
 
 

@@ -1,14 +1,17 @@
 """Validation of one orchestration: graph, steps, flows, inputs, references, conditions."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from stageflow.definitions import references
 from stageflow.definitions.catalog import FlowKind, FlowSignature
+from stageflow.definitions.conditions import check_value
 from stageflow.definitions.datatypes import compatible, literal_fits, type_name
 from stageflow.definitions.model import (
     AfterSteps,
     AssigneeKind,
     Conditions,
+    DataType,
     Decision,
     Loc,
     ObjectDef,
@@ -16,12 +19,14 @@ from stageflow.definitions.model import (
     Operator,
     Orchestration,
     OrchestrationType,
+    Rule,
     Stage,
     Step,
     StepType,
     WhenConditions,
     WhenEvaluationFlow,
 )
+from stageflow.definitions.run_order import RunOrder, Scope
 from stageflow.definitions.validate_common import RECORD_SYSTEM_FIELDS, dupes, problem_at, repeated
 from stageflow.errors import Problem
 
@@ -35,6 +40,8 @@ class OrchestrationCheck:
         self.objects = objects
         self.problems: list[Problem] = []
         self.node_names = {n.name for n in o.nodes}
+        self.order = RunOrder(o, self._successors)
+        self.scope = Scope(None)  # where the references being checked are read
 
     def run(self) -> list[Problem]:
         o = self.o
@@ -55,6 +62,8 @@ class OrchestrationCheck:
                         f"stages[{st.name}].steps[{step.name}].name",
                     )
         self.problems += dupes(((v.name, v.loc) for v in o.inputs), "input", "inputs")
+        if o.type is OrchestrationType.RECORD_TRIGGERED:
+            self._trigger_inputs()
         if o.trigger is not None:
             if self.objects and o.trigger.object not in self.objects:
                 self._add(
@@ -63,6 +72,7 @@ class OrchestrationCheck:
                     "trigger.object",
                 )
             if o.trigger.conditions is not None:
+                self.scope = Scope(None)
                 self._conditions(o.trigger.conditions, "trigger.conditions")
         for node in o.nodes:
             if isinstance(node, Stage):
@@ -71,6 +81,18 @@ class OrchestrationCheck:
                 self._decision(node)
         self._reachability()
         return self.problems
+
+    def _trigger_inputs(self) -> None:
+        """A trigger starts a run with no inputs: a required one without a default would refuse
+        every start."""
+        for v in self.o.inputs:
+            if v.required and v.default is None:
+                self._add(
+                    v.loc.at("required"),
+                    f"input {v.name!r} is required, but a record-triggered orchestration starts "
+                    "with no inputs: give it a default or make it optional",
+                    f"inputs[{v.name}].required",
+                )
 
     def _add(self, loc: Loc, message: str, field_path: str) -> None:
         self.problems.append(problem_at(loc, message, field_path))
@@ -82,6 +104,7 @@ class OrchestrationCheck:
 
     def _decision(self, d: Decision) -> None:
         where = f"stages[{d.name}]"
+        self.scope = Scope(d.name)
         if not d.outcomes:
             self._add(d.loc, f"decision {d.name!r} has no outcomes", f"{where}.outcomes")
         self.problems += dupes(
@@ -190,6 +213,7 @@ class OrchestrationCheck:
         where = f"stages[{stage.name}]"
         self._target(stage.next, stage.loc.at("next"), f"{where}.next", f"stage {stage.name!r}")
         exit_ = stage.exit
+        self.scope = Scope(stage.name, waits=True)
         if isinstance(exit_, WhenConditions):
             self._conditions(exit_.conditions, f"{where}.exit.conditions")
         elif isinstance(exit_, WhenEvaluationFlow):
@@ -200,6 +224,7 @@ class OrchestrationCheck:
         self._cycles(stage, where)
 
     def _step(self, step: Step, siblings: set[str], where: str) -> None:
+        self.scope = Scope(self.scope.node, step.name)  # what is read once, as the step starts
         self._step_kind(step, where)
         if step.record is not None:
             self._refs(step.record, step.loc.at("record"), f"{where}.record")
@@ -211,6 +236,7 @@ class OrchestrationCheck:
         start = step.start
         if isinstance(start, AfterSteps):
             self._after(step, start, siblings, where)
+        self.scope = replace(self.scope, waits=True)
         for crit, part in ((start, "start"), (step.completion, "completion")):
             if isinstance(crit, WhenConditions):
                 self._conditions(crit.conditions, f"{where}.{part}.conditions")
@@ -422,7 +448,7 @@ class OrchestrationCheck:
                 sig = self.flows.get(o.steps[head].flow)
                 if sig is not None and sig.outputs is not None and rest[1] not in sig.outputs:
                     return f"reference to nothing: flow {sig.name!r} has no output {rest[1]!r}"
-                return None
+                return self.order.not_run(head, self.scope)
             return f"use {{!{head}.Outputs.name}} or {{!{head}.Status}}"
         if head in self.node_names:
             return None if rest == (references.STATUS,) else f"use {{!{head}.Status}}"
@@ -433,6 +459,7 @@ class OrchestrationCheck:
             self._refs(rule.left, rule.loc.at("ref"), f"{where}.rules[{i}]")
             self._refs(rule.value, rule.loc.at("value"), f"{where}.rules[{i}].value")
             path = references.parse(rule.left)
+            self._rule_value(rule, path, f"{where}.rules[{i}].value")
             if rule.op is Operator.IS_CHANGED and (
                 self.o.type is not OrchestrationType.RECORD_TRIGGERED
                 or path is None
@@ -443,3 +470,21 @@ class OrchestrationCheck:
                     "is_changed applies only to $Record fields of a record-triggered orchestration",
                     f"{where}.rules[{i}].op",
                 )
+
+    def _rule_value(self, rule: Rule, path: references.Path | None, where: str) -> None:
+        """A literal the field's type can never compare with: the condition would never hold."""
+        kind = None if path is None else self._type_of(path)
+        if not isinstance(kind, DataType) or references.paths_in(rule.value):
+            return
+        field = None
+        if path is not None and path[0] in (references.RECORD, references.PRIOR):
+            obj = self._record_object()
+            field = obj.field_map.get(path[1]) if obj is not None else None
+        choices = field.choices if field is not None else ()
+        message = check_value(rule.op, kind, choices, rule.value)
+        if message:
+            self._add(
+                rule.loc.at("value"),
+                f"{rule.left} is {type_name(kind)}: {message}, so the condition never holds",
+                where,
+            )

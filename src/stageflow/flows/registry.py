@@ -62,6 +62,10 @@ class Registry:
     def signatures(self) -> dict[str, FlowSignature]:
         return {name: f.signature for name, f in self._flows.items()}
 
+    def origins(self) -> dict[str, str]:
+        """Each flow's name and the function that is it (`module.function`)."""
+        return {name: _origin(f.func) for name, f in self._flows.items()}
+
     def names(self) -> list[str]:
         return sorted(self._flows)
 

@@ -22,7 +22,7 @@ from stageflow.definitions.model import (
 )
 from stageflow.definitions.project import Project, find
 from stageflow.definitions.source import load_yaml
-from stageflow.definitions.validate import Known, validate
+from stageflow.definitions.validate import Known, dependents, validate
 from stageflow.errors import DefinitionError, Problem
 from stageflow.flows.registry import Registry, import_modules
 from stageflow.services.runtime import Runtime, reading, transaction
@@ -51,10 +51,11 @@ def _prepare(path: Path, registry: Registry) -> tuple[Project, Bundle]:
     return project, load_path(project.definitions)
 
 
-def _known(conn: Connection, registry: Registry, bundle: Bundle) -> Known:
+def _problems(conn: Connection, registry: Registry, bundle: Bundle) -> list[Problem]:
+    """The bundle's own problems, and what it would break in the deployed orchestrations."""
     flows = dict(registry.signatures())
     objects: dict[str, ObjectDef] = {}
-    orchestrations = set()
+    orchestrations: list[tuple[Orchestration, int]] = []
     for v in store.all_active(conn):
         d = store.parsed(conn, v.id)
         if isinstance(d, ScreenFlow | FlowDef):
@@ -62,15 +63,17 @@ def _known(conn: Connection, registry: Registry, bundle: Bundle) -> Known:
         elif isinstance(d, ObjectDef):
             objects[d.name] = d
         else:
-            orchestrations.add(d.name)
-    return Known(flows, objects, frozenset(orchestrations))
+            orchestrations.append((d, v.version))
+    names = frozenset(o.name for o, _ in orchestrations)
+    known = Known(flows, objects, names, registry.origins())
+    return validate(bundle, known) + dependents(bundle, known, orchestrations)
 
 
 def check(rt: Runtime, path: Path) -> list[Problem]:
     """Every problem with the definitions at `path`, against what is deployed; writes nothing."""
     _, bundle = _prepare(path, rt.registry)
     with reading(rt) as tx:
-        return validate(bundle, _known(tx.conn, rt.registry, bundle))
+        return _problems(tx.conn, rt.registry, bundle)
 
 
 def content_hash(text: str) -> str:
@@ -82,7 +85,7 @@ def content_hash(text: str) -> str:
 def deploy(rt: Runtime, path: Path, by: str, activate: bool = True) -> list[Deployed]:
     project, bundle = _prepare(path, rt.registry)
     with transaction(rt) as tx:
-        problems = validate(bundle, _known(tx.conn, rt.registry, bundle))
+        problems = _problems(tx.conn, rt.registry, bundle)
         if problems:
             raise DefinitionError(problems)  # the transaction rolls back: nothing deployed
         # A deploy or an activation of a definition at a time; every deploy takes its locks in
