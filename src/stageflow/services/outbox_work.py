@@ -68,9 +68,9 @@ def _give_back(rt: Runtime, message: Message, worker: str, exc: Exception) -> No
     then, or if the database is still away, its lease runs out as a dead worker's would."""
     try:
         with transaction(rt) as tx:
-            wait = min(GIVE_BACK_AFTER * 2 ** min(message.attempts, 16), MAX_BACKOFF)
+            wait = min(GIVE_BACK_AFTER * 2 ** min(message.give_backs, 16), MAX_BACKOFF)
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            outbox.retry_later(tx.conn, message.id, worker, tx.now + wait, error)
+            outbox.give_back(tx.conn, message.id, worker, tx.now + wait, error)
         rt.outbox_dirty = True  # the embedded worker looks again
     except Exception:  # the database is away: the lease runs out instead
         log.exception("giving back outbox message %s failed", message.id)
@@ -102,6 +102,8 @@ def carry_out(rt: Runtime, message: Message, worker: str) -> None:
         if outcome.status == RETRY:
             assert outcome.retry_at is not None
             outbox.retry_later(tx.conn, message.id, worker, outcome.retry_at, outcome.error or "")
+        elif outcome.status == outbox.PARKED:
+            outbox.park(tx.conn, message.id)
         else:
             outbox.finish(tx.conn, message.id, tx.now, outcome.status, outcome.error)
 

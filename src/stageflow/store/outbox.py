@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, exists, func, insert, or_, select, update
 
 from stageflow.store import db
 from stageflow.store import tables as t
@@ -30,7 +30,8 @@ class Message:
     key: str
     run_id: str | None
     payload: dict[str, Any]
-    attempts: int
+    attempts: int  # the work's tries that ended in an outcome (parks and give-backs are not)
+    give_backs: int  # carryings-out that failed without an outcome
 
 
 def enqueue(
@@ -91,7 +92,7 @@ def claim(conn: Connection, worker: str, now: datetime, lease: timedelta) -> Mes
         .where(c.id == row.id)
         .values(status=CLAIMED, claimed_by=worker, lease_until=now + lease)
     )
-    return Message(row.id, row.kind, row.key, row.run_id, row.payload, row.attempts)
+    return _message(row)
 
 
 def due_times(conn: Connection, now: datetime) -> tuple[bool, datetime | None]:
@@ -129,6 +130,7 @@ def lock_claimed(conn: Connection, message_id: int, worker: str) -> bool:
 def finish(
     conn: Connection, message_id: int, now: datetime, status: str = DONE, error: str | None = None
 ) -> None:
+    """The work's outcome: done, or failed for good; a try counted."""
     conn.execute(
         update(t.outbox)
         .where(t.outbox.c.id == message_id)
@@ -136,9 +138,27 @@ def finish(
     )
 
 
+def park(conn: Connection, message_id: int) -> None:
+    """Hold the message until its run is resumed (`unpark`): its work did not run, so no try
+    is counted."""
+    conn.execute(update(t.outbox).where(t.outbox.c.id == message_id).values(status=PARKED))
+
+
 def retry_later(conn: Connection, message_id: int, worker: str, at: datetime, error: str) -> None:
     """Give back a message `worker` still holds, claimable again from `at`, a try counted:
-    its work asked to be retried, or carrying it out failed without an outcome."""
+    its work failed and asked to be tried again."""
+    _release(conn, message_id, worker, at, error, attempts=t.outbox.c.attempts + 1)
+
+
+def give_back(conn: Connection, message_id: int, worker: str, at: datetime, error: str) -> None:
+    """Give back a message `worker` still holds, claimable again from `at`: carrying it out
+    failed without an outcome (the database failed under it), which is not a try of its work."""
+    _release(conn, message_id, worker, at, error, give_backs=t.outbox.c.give_backs + 1)
+
+
+def _release(
+    conn: Connection, message_id: int, worker: str, at: datetime, error: str, **count: Any
+) -> None:
     c = t.outbox.c
     conn.execute(
         update(t.outbox)
@@ -149,7 +169,7 @@ def retry_later(conn: Connection, message_id: int, worker: str, at: datetime, er
             last_error=error,
             claimed_by=None,
             lease_until=None,
-            attempts=c.attempts + 1,
+            **count,
         )
     )
 
@@ -171,4 +191,8 @@ def held_by(conn: Connection, worker: str) -> list[Message]:
     rows = conn.execute(
         select(t.outbox).where(c.status == CLAIMED, c.claimed_by == worker).order_by(c.id)
     )
-    return [Message(r.id, r.kind, r.key, r.run_id, r.payload, r.attempts) for r in rows]
+    return [_message(r) for r in rows]
+
+
+def _message(row: Row[Any]) -> Message:
+    return Message(row.id, row.kind, row.key, row.run_id, row.payload, row.attempts, row.give_backs)

@@ -185,7 +185,11 @@ outbox = Table(
     Column("run_id", String(40)),
     Column("payload", JSON, nullable=False),
     Column("status", String(10), nullable=False),  # ready | claimed | done | parked | failed
+    # the work's tries that ended in an outcome: what an async step's `retries` count
     Column("attempts", Integer, nullable=False, default=0),
+    # carryings-out that failed without an outcome (a deadlock, a lost connection): the wait
+    # before the next grows with them
+    Column("give_backs", Integer, nullable=False, default=0, server_default="0"),
     Column("available_at", UTCDateTime, nullable=False),
     Column("claimed_by", String(80)),
     Column("lease_until", UTCDateTime),

@@ -1,0 +1,31 @@
+"""count an outbox message's tries apart from its give-backs
+
+Revision ID: 0004
+Revises: 0002
+Create Date: 2026-11-26 10:00:00
+
+`attempts` counted parks and give-backs after a deadlock as tries, and used up an async step's
+`retries`; give-backs now have their own count (for the wait before the next claim).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # the server default fills the rows there are (and keeps SQLite from copying the table)
+    op.add_column(
+        "outbox", sa.Column("give_backs", sa.Integer(), nullable=False, server_default="0")
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:  # SQLite drops a column by copying the table
+        batch.drop_column("give_backs")
