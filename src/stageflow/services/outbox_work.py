@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select
 
 from stageflow.engine.commands import LogEntry, RunFlow
-from stageflow.engine.events import Reevaluate, StepFailed
-from stageflow.engine.state import Run
+from stageflow.engine.events import Event, Reevaluate, StepFailed
+from stageflow.engine.state import ErrorInfo, Run
 from stageflow.engine.statuses import StepStatus
 from stageflow.errors import NotFound, StageflowError
 from stageflow.services import driver, flow_exec, mail, notifications, triggers
@@ -162,13 +162,19 @@ def _run_flow(tx: Tx, message: Message, worker: str) -> Outcome:
         return Outcome(outbox.PARKED)  # held until the run is resumed
     if step.status is not StepStatus.IN_PROGRESS or _has_outcome(tx, run, step.name, step.attempt):
         return Outcome(outbox.DONE, "stale: the step has its outcome")
-    command = RunFlow(run.id, step.name, step.attempt, str(p["flow"]), dict(p["inputs"]), True)
-    event = flow_exec.run_background(tx, run, command)
-    tries = message.attempts + 1
-    if isinstance(event, StepFailed) and tries <= run.orchestration.steps[step.name].retries:
-        delay = min(tx.rt.retry_base * 2 ** (tries - 1), MAX_BACKOFF)
-        _note_retry(tx, run, step.name, tries, event, delay)
-        return Outcome(RETRY, event.error.message, tx.now + delay)
+    retries = run.orchestration.steps[step.name].retries
+    event: Event
+    if message.lost_claims > retries + 1:  # its tries, and one for a death of another cause
+        event = _never_finished(step.name, step.attempt, str(p["flow"]), message, retries)
+        tries = message.attempts + message.lost_claims
+    else:
+        command = RunFlow(run.id, step.name, step.attempt, str(p["flow"]), dict(p["inputs"]), True)
+        event = flow_exec.run_background(tx, run, command)
+        tries = message.attempts + 1
+        if isinstance(event, StepFailed) and tries <= retries:
+            delay = min(tx.rt.retry_base * 2 ** (tries - 1), MAX_BACKOFF)
+            _note_retry(tx, run, step.name, tries, event, delay)
+            return Outcome(RETRY, event.error.message, tx.now + delay)
     outcome = "failed" if isinstance(event, StepFailed) else "completed"
     tx.conn.execute(
         insert(t.step_outcomes).values(
@@ -183,6 +189,19 @@ def _run_flow(tx: Tx, message: Message, worker: str) -> Outcome:
     )
     drive(tx, run, [event])
     return Outcome(outbox.DONE)
+
+
+def _never_finished(
+    step: str, attempt: int, flow: str, message: Message, retries: int
+) -> StepFailed:
+    """The step's failure when its flow's workers kept dying: nothing of theirs committed, so
+    only the claims they left show it (a flow killing its process, running out of memory)."""
+    error = (
+        f"flow {flow} never finished: the workers carrying it out stopped "
+        f"{message.lost_claims} times before its outcome was saved (killed, out of memory, or "
+        f"the flow ended the process), more than the step's retries ({retries}) allow"
+    )
+    return StepFailed(step, attempt, ErrorInfo(error))
 
 
 def _send_email(tx: Tx, message: Message) -> Outcome:
