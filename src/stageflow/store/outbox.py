@@ -219,8 +219,7 @@ def held_by(conn: Connection, worker: str) -> list[Message]:
     return [_message(r) for r in rows]
 
 
-def _message(row: Row[Any], lost_claims: int = 0) -> Message:
-    r = row
+def _message(r: Row[Any], lost_claims: int = 0) -> Message:
     return Message(r.id, r.kind, r.key, r.run_id, r.payload, r.attempts, r.give_backs, lost_claims)
 
 
