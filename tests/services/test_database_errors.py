@@ -42,10 +42,10 @@ def test_a_deadlock_under_a_flow_fails_the_transaction_and_the_message_is_given_
     with transaction(app.rt) as tx:
         c = t.outbox.c
         message = tx.conn.execute(
-            select(c.status, c.claimed_by, c.attempts, c.available_at, c.last_error)
+            select(c.status, c.claimed_by, c.give_backs, c.available_at, c.last_error)
         ).one()
         now = tx.now
-    assert (message.status, message.claimed_by, message.attempts) == ("ready", None, 1)
+    assert (message.status, message.claimed_by, message.give_backs) == ("ready", None, 1)
     assert now < message.available_at <= now + timedelta(seconds=5)
     assert "deadlock detected" in message.last_error
 

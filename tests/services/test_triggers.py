@@ -175,6 +175,25 @@ def test_host_application_reports_its_own_record_changes(tapp: App) -> None:
     assert tapp.records.get("host-42").fields["Status"] == "Open"
 
 
+def test_a_host_record_deleted_and_created_again_with_its_id_triggers_again(tapp: App) -> None:
+    for _ in range(2):  # the same id, each time from version 1 again
+        tapp.record_changed("Ticket", "host-7", {"Priority": "High", "Category": "A"})
+        tapp.record_changed("Ticket", "host-7", {"Status": "Escalated"}, prior={"Status": "New"})
+        tapp.records.delete("host-7")
+    assert _counts(tapp) == {"T_Created": 2, "T_Every_Update": 2, "T_Changed_To_Meet": 2}
+    assert {r.record_id for r in tapp.runs()} == {"host-7"}
+
+
+def test_a_run_on_a_record_deleted_and_created_again_hears_of_its_changes(tapp: App) -> None:
+    tapp.record_changed("Doc", "host-d", {"Status": "Draft"})  # starts D_Approval, waiting
+    tapp.record_changed("Doc", "host-d", {"Status": "Draft"}, prior={"Status": "Draft"})
+    tapp.records.delete("host-d")
+    tapp.record_changed("Doc", "host-d", {"Status": "Draft"})  # a second run, waiting
+    tapp.record_changed("Doc", "host-d", {"Status": "Approved"}, prior={"Status": "Draft"})
+    runs = tapp.runs(orchestration="D_Approval")
+    assert [r.status for r in runs] == ["Completed", "Completed"]  # the first one too
+
+
 def test_a_record_with_the_longest_name_starts_its_run_with_the_name_cut_short(
     tapp: App,
 ) -> None:

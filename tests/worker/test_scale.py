@@ -34,7 +34,8 @@ def scale_app(db_url: str) -> Iterator[App]:
 
 
 def _workers(db_url: str, count: int) -> list[subprocess.Popen[str]]:
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    # the project's flows, and the stageflow the tests import (a checkout's src, say)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT), *sys.path])}
     cmd = [sys.executable, "-m", "stageflow", "--db", db_url, "worker", "--retry-base", "0.05",
            "--lease", "10", "--heartbeat", "1"]  # fmt: skip
     return [

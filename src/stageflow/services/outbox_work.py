@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select
 
 from stageflow.engine.commands import LogEntry, RunFlow
-from stageflow.engine.events import Reevaluate, StepFailed
-from stageflow.engine.state import Run
+from stageflow.engine.events import Event, Reevaluate, StepFailed
+from stageflow.engine.state import ErrorInfo, Run
 from stageflow.engine.statuses import StepStatus
 from stageflow.errors import NotFound, StageflowError
 from stageflow.services import driver, flow_exec, mail, notifications, triggers
@@ -68,9 +68,9 @@ def _give_back(rt: Runtime, message: Message, worker: str, exc: Exception) -> No
     then, or if the database is still away, its lease runs out as a dead worker's would."""
     try:
         with transaction(rt) as tx:
-            wait = min(GIVE_BACK_AFTER * 2 ** min(message.attempts, 16), MAX_BACKOFF)
+            wait = min(GIVE_BACK_AFTER * 2 ** min(message.give_backs, 16), MAX_BACKOFF)
             error = f"{type(exc).__name__}: {exc}"[:2000]
-            outbox.retry_later(tx.conn, message.id, worker, tx.now + wait, error)
+            outbox.give_back(tx.conn, message.id, worker, tx.now + wait, error)
         rt.outbox_dirty = True  # the embedded worker looks again
     except Exception:  # the database is away: the lease runs out instead
         log.exception("giving back outbox message %s failed", message.id)
@@ -102,6 +102,8 @@ def carry_out(rt: Runtime, message: Message, worker: str) -> None:
         if outcome.status == RETRY:
             assert outcome.retry_at is not None
             outbox.retry_later(tx.conn, message.id, worker, outcome.retry_at, outcome.error or "")
+        elif outcome.status == outbox.PARKED:
+            outbox.park(tx.conn, message.id)
         else:
             outbox.finish(tx.conn, message.id, tx.now, outcome.status, outcome.error)
 
@@ -160,13 +162,19 @@ def _run_flow(tx: Tx, message: Message, worker: str) -> Outcome:
         return Outcome(outbox.PARKED)  # held until the run is resumed
     if step.status is not StepStatus.IN_PROGRESS or _has_outcome(tx, run, step.name, step.attempt):
         return Outcome(outbox.DONE, "stale: the step has its outcome")
-    command = RunFlow(run.id, step.name, step.attempt, str(p["flow"]), dict(p["inputs"]), True)
-    event = flow_exec.run_background(tx, run, command)
-    tries = message.attempts + 1
-    if isinstance(event, StepFailed) and tries <= run.orchestration.steps[step.name].retries:
-        delay = min(tx.rt.retry_base * 2 ** (tries - 1), MAX_BACKOFF)
-        _note_retry(tx, run, step.name, tries, event, delay)
-        return Outcome(RETRY, event.error.message, tx.now + delay)
+    retries = run.orchestration.steps[step.name].retries
+    event: Event
+    if message.lost_claims > retries + 1:  # its tries, and one for a death of another cause
+        event = _never_finished(step.name, step.attempt, str(p["flow"]), message, retries)
+        tries = message.attempts + message.lost_claims
+    else:
+        command = RunFlow(run.id, step.name, step.attempt, str(p["flow"]), dict(p["inputs"]), True)
+        event = flow_exec.run_background(tx, run, command)
+        tries = message.attempts + 1
+        if isinstance(event, StepFailed) and tries <= retries:
+            delay = min(tx.rt.retry_base * 2 ** (tries - 1), MAX_BACKOFF)
+            _note_retry(tx, run, step.name, tries, event, delay)
+            return Outcome(RETRY, event.error.message, tx.now + delay)
     outcome = "failed" if isinstance(event, StepFailed) else "completed"
     tx.conn.execute(
         insert(t.step_outcomes).values(
@@ -181,6 +189,19 @@ def _run_flow(tx: Tx, message: Message, worker: str) -> Outcome:
     )
     drive(tx, run, [event])
     return Outcome(outbox.DONE)
+
+
+def _never_finished(
+    step: str, attempt: int, flow: str, message: Message, retries: int
+) -> StepFailed:
+    """The step's failure when its flow's workers kept dying: nothing of theirs committed, so
+    only the claims they left show it (a flow killing its process, running out of memory)."""
+    error = (
+        f"flow {flow} never finished: the workers carrying it out stopped "
+        f"{message.lost_claims} times before its outcome was saved (killed, out of memory, or "
+        f"the flow ended the process), more than the step's retries ({retries}) allow"
+    )
+    return StepFailed(step, attempt, ErrorInfo(error))
 
 
 def _send_email(tx: Tx, message: Message) -> Outcome:

@@ -11,6 +11,7 @@ from stageflow.definitions.model import Orchestration
 from stageflow.engine.statuses import RunStatus
 from stageflow.engine.triggers import Change, starts
 from stageflow.errors import StageflowError
+from stageflow.ids import new_id
 from stageflow.services.runtime import Tx
 from stageflow.store import definitions as defs_store
 from stageflow.store import outbox
@@ -45,6 +46,11 @@ def record_changed_in(tx: Tx, row: RecordRow, prior: Mapping[str, Any] | None) -
         )
     change = Change.CREATED if prior is None else Change.UPDATED
     values = row.values()
+    # The messages' keys name this change. Not by the record's version alone: a record deleted
+    # and created again with its id starts again from version 1, and its changes would find
+    # the first one's keys taken. A change is queued once, in its own transaction (one tried
+    # again starts from nothing), so an id of its own loses no protection.
+    change_id = new_id(8)
     for o in orchestrations_on(tx, row.object):
         assert o.trigger is not None
         if starts(o.trigger, change, values, prior):
@@ -54,10 +60,10 @@ def record_changed_in(tx: Tx, row: RecordRow, prior: Mapping[str, Any] | None) -
                 "prior": None if prior is None else dict(prior),
                 "depth": tx.trigger_depth,
             }
-            key = f"trigger:{o.name}:{row.id}:{row.version}"
+            key = f"trigger:{o.name}:{row.id}:{row.version}:{change_id}"
             outbox.enqueue(tx.conn, START_RUN, key, payload, tx.now)
     if change is Change.UPDATED:
         for run_id in runs_store.run_ids_for_record(tx.conn, row.id, [RunStatus.IN_PROGRESS.value]):
             payload = {"run_id": run_id, "reason": f"its record {row.id} changed"}
-            key = f"record:{run_id}:{row.id}:{row.version}"
+            key = f"record:{run_id}:{row.id}:{row.version}:{change_id}"
             outbox.enqueue(tx.conn, REEVALUATE, key, payload, tx.now, run_id)

@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    case,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from stageflow.store import db
 from stageflow.store import tables as t
@@ -30,7 +41,9 @@ class Message:
     key: str
     run_id: str | None
     payload: dict[str, Any]
-    attempts: int
+    attempts: int  # the work's tries that ended in an outcome (parks and give-backs are not)
+    give_backs: int  # carryings-out that failed without an outcome
+    lost_claims: int = 0  # earlier claims whose workers never ended them (see `claim`)
 
 
 def enqueue(
@@ -64,6 +77,8 @@ def claim(conn: Connection, worker: str, now: datetime, lease: timedelta) -> Mes
     """Take the oldest message that is ready, or whose lease has run out; lease it to `worker`.
 
     The caller commits at once, so the claim is short and other workers skip the row meanwhile.
+    The claim is counted then: one that its worker never ends (with an outcome, a park or a
+    give-back) shows in the next claim's `lost_claims`, even when nothing else of it committed.
     Each kind of claimable row is found through its own index; one OR over both would make the
     database sort every claimable row on every claim.
     """
@@ -89,9 +104,9 @@ def claim(conn: Connection, worker: str, now: datetime, lease: timedelta) -> Mes
     conn.execute(
         update(t.outbox)
         .where(c.id == row.id)
-        .values(status=CLAIMED, claimed_by=worker, lease_until=now + lease)
+        .values(status=CLAIMED, claimed_by=worker, lease_until=now + lease, claims=c.claims + 1)
     )
-    return Message(row.id, row.kind, row.key, row.run_id, row.payload, row.attempts)
+    return _message(row, lost_claims=row.claims)
 
 
 def due_times(conn: Connection, now: datetime) -> tuple[bool, datetime | None]:
@@ -129,16 +144,45 @@ def lock_claimed(conn: Connection, message_id: int, worker: str) -> bool:
 def finish(
     conn: Connection, message_id: int, now: datetime, status: str = DONE, error: str | None = None
 ) -> None:
+    """The work's outcome: done, or failed for good; a try counted."""
     conn.execute(
         update(t.outbox)
         .where(t.outbox.c.id == message_id)
-        .values(status=status, done_at=now, last_error=error, attempts=t.outbox.c.attempts + 1)
+        .values(
+            status=status,
+            done_at=now,
+            last_error=error,
+            attempts=t.outbox.c.attempts + 1,
+            claims=_claim_ended(),
+        )
+    )
+
+
+def park(conn: Connection, message_id: int) -> None:
+    """Hold the message until its run is resumed (`unpark`): its work did not run, so no try
+    is counted."""
+    conn.execute(
+        update(t.outbox)
+        .where(t.outbox.c.id == message_id)
+        .values(status=PARKED, claims=_claim_ended())
     )
 
 
 def retry_later(conn: Connection, message_id: int, worker: str, at: datetime, error: str) -> None:
     """Give back a message `worker` still holds, claimable again from `at`, a try counted:
-    its work asked to be retried, or carrying it out failed without an outcome."""
+    its work failed and asked to be tried again."""
+    _release(conn, message_id, worker, at, error, attempts=t.outbox.c.attempts + 1)
+
+
+def give_back(conn: Connection, message_id: int, worker: str, at: datetime, error: str) -> None:
+    """Give back a message `worker` still holds, claimable again from `at`: carrying it out
+    failed without an outcome (the database failed under it), which is not a try of its work."""
+    _release(conn, message_id, worker, at, error, give_backs=t.outbox.c.give_backs + 1)
+
+
+def _release(
+    conn: Connection, message_id: int, worker: str, at: datetime, error: str, **count: Any
+) -> None:
     c = t.outbox.c
     conn.execute(
         update(t.outbox)
@@ -149,7 +193,8 @@ def retry_later(conn: Connection, message_id: int, worker: str, at: datetime, er
             last_error=error,
             claimed_by=None,
             lease_until=None,
-            attempts=c.attempts + 1,
+            claims=_claim_ended(),
+            **count,
         )
     )
 
@@ -171,4 +216,15 @@ def held_by(conn: Connection, worker: str) -> list[Message]:
     rows = conn.execute(
         select(t.outbox).where(c.status == CLAIMED, c.claimed_by == worker).order_by(c.id)
     )
-    return [Message(r.id, r.kind, r.key, r.run_id, r.payload, r.attempts) for r in rows]
+    return [_message(r) for r in rows]
+
+
+def _message(r: Row[Any], lost_claims: int = 0) -> Message:
+    return Message(r.id, r.kind, r.key, r.run_id, r.payload, r.attempts, r.give_backs, lost_claims)
+
+
+def _claim_ended() -> ColumnElement[int]:
+    """`claims` less the one its worker ends now (never below 0: a message claimed before
+    claims were counted)."""
+    c = t.outbox.c
+    return case((c.claims > 0, c.claims - 1), else_=0)

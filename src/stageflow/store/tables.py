@@ -186,7 +186,15 @@ outbox = Table(
     Column("run_id", String(40)),
     Column("payload", JSON, nullable=False),
     Column("status", String(10), nullable=False),  # ready | claimed | done | parked | failed
+    # the work's tries that ended in an outcome: what an async step's `retries` count
     Column("attempts", Integer, nullable=False, default=0),
+    # carryings-out that failed without an outcome (a deadlock, a lost connection): the wait
+    # before the next grows with them
+    Column("give_backs", Integer, nullable=False, default=0, server_default="0"),
+    # claims their worker has not ended (by an outcome, a park or a give-back): one more when
+    # claimed, committed at once; one less when ended. Any beyond the current claim were lost:
+    # their workers died (or stalled) holding the message, perhaps killed by its work.
+    Column("claims", Integer, nullable=False, default=0, server_default="0"),
     Column("available_at", UTCDateTime, nullable=False),
     Column("claimed_by", String(80)),
     Column("lease_until", UTCDateTime),

@@ -28,3 +28,12 @@ def write_then_crash_once(ctx: FlowContext, marker: str, ticket: str) -> dict[st
 def finish(ctx: FlowContext, ticket: str) -> dict[str, str]:
     ctx.records.update("Ticket", ticket, {"Stage": "done"})
     return {}
+
+
+@flow("Crash_Every_Time")
+def crash_every_time(ctx: FlowContext, marker: str) -> dict[str, str]:
+    """Notes each start outside the database, then kills its process (as an OOM kill would)."""
+    with open(marker, "a") as out:
+        out.write("started\n")
+    os.kill(os.getpid(), signal.SIGKILL)
+    return {}

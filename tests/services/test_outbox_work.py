@@ -1,0 +1,128 @@
+"""Carrying out outbox messages: an asynchronous step's `retries` are used up by its flow's
+failures only, not by the worker's other reasons to put a message back; a flow that kills its
+worker every time is not tried for ever."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+
+import stageflow
+from stageflow.app import App
+from stageflow.services import flow_exec, outbox_work
+from stageflow.services.runtime import transaction
+from stageflow.store import tables as t
+
+SCALE = Path(__file__).parent.parent / "worker" / "scale_project"  # step A: `retries: 3`
+CRASH = Path(__file__).parent / "crash_project"
+
+
+@pytest.fixture
+def scale_app(db_url: str) -> Iterator[App]:
+    app = stageflow.connect(db_url, embedded_worker=False)
+    app.deploy(SCALE)
+    yield app
+    app.close()
+
+
+def _step_a(app: App, run_id: str) -> Any:
+    return next(s for st in app.run(run_id).stages for s in st.steps if s.name == "A")
+
+
+def _all_due_now(app: App) -> None:
+    """Skip the waits before retries and give-backs."""
+    with transaction(app.rt) as tx:
+        tx.conn.execute(update(t.outbox).values(available_at=tx.now))
+
+
+def _fail_every_try(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules["scale_flows"], "FAIL_SHARE", 1.0)
+
+
+def test_suspending_and_resuming_does_not_use_up_an_async_steps_retries(
+    scale_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = scale_app
+    run = app.start("Scale")  # steps A and B queued for a worker
+    for _ in range(4):  # more parks than A's 3 retries
+        app.suspend(run.id)
+        assert app.drain() == 2  # both parked, their flows not run
+        app.resume(run.id)
+    _fail_every_try(monkeypatch)
+    app.drain()
+
+    step = _step_a(app, run.id)
+    assert step.status == "InProgress"  # its first failure, with 3 retries left
+    assert any("try 1 failed" in e.detail for e in app.run(run.id).log)
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # as psycopg's DeadlockDetected has it
+
+
+def test_give_backs_after_deadlocks_do_not_use_up_an_async_steps_retries(
+    scale_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = scale_app
+    run = app.start("Scale")
+
+    def deadlocked(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("UPDATE records ...", {}, _Deadlock("deadlock detected"))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(flow_exec, "run_autolaunched", deadlocked)
+        for _ in range(8):  # each of A and B given back 4 times: more than their 3 retries
+            with pytest.raises(OperationalError):
+                outbox_work.process_next(app.rt, "w1")
+            _all_due_now(app)
+    _fail_every_try(monkeypatch)
+    app.drain()
+
+    step = _step_a(app, run.id)
+    assert step.status == "InProgress"  # its first failure, with 3 retries left
+    assert any("try 1 failed" in e.detail for e in app.run(run.id).log)
+
+
+def _worker(db_url: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "stageflow", "--db", db_url, "worker", "--until-idle",
+           "--lease", "1"]  # fmt: skip
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+
+
+@pytest.mark.slow
+def test_a_flow_that_kills_its_worker_every_time_fails_its_step_once_retries_are_used_up(
+    db_url: str, tmp_path: Path
+) -> None:
+    app = stageflow.connect(db_url, embedded_worker=False)
+    try:
+        app.deploy(CRASH)
+        marker = tmp_path / "starts.txt"
+        run = app.start("Crash_Always", {"marker": str(marker)})  # step Die: `retries: 1`
+        for _ in range(3):  # its 2 tries, and 1 for a worker that died of something else
+            killed = _worker(db_url)
+            assert killed.returncode == -signal.SIGKILL, killed.stderr
+            time.sleep(1.1)  # the dead worker's lease runs out
+        last = _worker(db_url)
+        assert last.returncode == 0, last.stderr
+
+        view = app.run(run.id)
+        assert view.status == "Error"
+        [step] = view.stages[0].steps
+        assert step.status == "Error"
+        assert step.error is not None
+        assert "Crash_Every_Time never finished" in step.error.message
+        assert "stopped 3 times" in step.error.message
+        assert marker.read_text().count("started") == 3  # not started again by the last worker
+        assert _worker(db_url).returncode == 0  # nothing left to claim
+        assert marker.read_text().count("started") == 3
+    finally:
+        app.close()
