@@ -77,6 +77,22 @@ def test_a_flow_publishing_an_event_makes_another_run_reevaluate(flows_app: App)
     assert any("published by a flow" in e.detail for e in view.log)
 
 
+def test_every_published_event_is_carried_out_even_at_the_same_instant(flows_app: App) -> None:
+    """A clock that stands still (a test's, a host's) must not merge two publishes of
+    different transactions into one message: the second would be dropped as a duplicate."""
+    app = flows_app
+    at = app.rt.now()
+    app.rt.now = lambda: at
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    waiting = app.start("Wait_For_Done", {"ticket": ticket})
+    for _ in range(3):  # the ticket is not done: each re-evaluation leaves the run waiting
+        assert app.start("Publisher", {"target": waiting.id}).status == "Completed"
+    assert app.run(waiting.id).status == "InProgress"
+    app.records.update(ticket, {"Stage": "done"})
+    app.start("Publisher", {"target": waiting.id})
+    assert app.run(waiting.id).status == "Completed"
+
+
 def test_flow_returning_something_else_than_a_dict_fails_its_step(flows_app: App) -> None:
     run = flows_app.start("Bad_Output_Run")
     assert run.status == "Error"

@@ -29,6 +29,7 @@ from stageflow.engine.events import (
 from stageflow.engine.state import ErrorInfo, Run
 from stageflow.flows.context import FlowContext, RunInfo
 from stageflow.flows.runtime import run_autolaunched, run_evaluation
+from stageflow.ids import new_id
 from stageflow.services import triggers
 from stageflow.services.records import TxRecords
 from stageflow.services.runtime import Tx
@@ -101,8 +102,13 @@ def context(
             by = f"flow:{run.name if run else 'none'}"
             return start_in(tx, name, inputs, record, by=by).id
 
+    published: dict[str, str] = {}
+
     def publish(run_id: str) -> None:
-        key = f"reevaluate:{run_id}:{tx.now.isoformat()}:{id(tx)}"
+        # One message per run for this flow's publishes, under a key of its own: a key made of
+        # the time and the transaction's object id matched another transaction's when the clock
+        # stood still and the id was reused, and that publish was dropped as a duplicate.
+        key = published.setdefault(run_id, f"reevaluate:{run_id}:{new_id()}")
         with savepoint.using():
             outbox.enqueue(tx.conn, triggers.REEVALUATE, key, {"run_id": run_id}, tx.now, run_id)
 

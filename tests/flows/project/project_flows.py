@@ -121,3 +121,9 @@ def counts_runs(ctx: FlowContext, ticket: str) -> dict[str, Any]:
     size = (ctx.records.get("Ticket", ticket) or {}).get("Size") or 0
     ctx.records.update("Ticket", ticket, {"Size": size + 1})
     return {}
+
+
+@flow("Publish_To")
+def publish_to(ctx: FlowContext, target: str) -> dict[str, Any]:
+    ctx.reevaluate(target)
+    return {}
