@@ -123,8 +123,17 @@ class App:
     def validate(self, path: str | Path) -> list[Problem]:
         return deployments.check(self.rt, Path(path))
 
-    def deploy(self, path: str | Path, by: str = "admin", activate: bool = True) -> list[Deployed]:
-        return deployments.deploy(self.rt, Path(path), by, activate)
+    def deploy(
+        self,
+        path: str | Path,
+        by: str = "admin",
+        activate: bool = True,
+        names_from: str | Path | None = None,
+    ) -> list[Deployed]:
+        """Deploy a project folder or definition files; `names_from`: the folder the files'
+        names are given relative to (default: the current directory)."""
+        root = None if names_from is None else Path(names_from)
+        return deployments.deploy(self.rt, Path(path), by, activate, root)
 
     def versions(self, kind: str | None = None, name: str | None = None) -> list[DeployedVersion]:
         return deployments.versions(self.rt, kind, name)

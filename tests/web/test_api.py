@@ -111,6 +111,7 @@ def test_deploy_by_upload_validates_first(seeded: Seeded) -> None:
                      headers=admin)  # fmt: skip
     assert refused.status_code == 422
     assert any(e.get("line") == 5 for e in refused.json()["errors"])
+    assert {e.get("file") for e in refused.json()["errors"]} == {"broken.yaml"}  # as sent
     assert c.get(f"{API}/orchestrations/Broken/versions", headers=admin).status_code == 404
     step = b"      - {name: X, type: background, flow: Close_Case, inputs: {caseId: x}}"
     fine = broken.replace(b"Broken", b"Tiny").replace(
@@ -121,6 +122,8 @@ def test_deploy_by_upload_validates_first(seeded: Seeded) -> None:
     )
     assert ok.status_code == 201, ok.text
     assert ok.json() == [{"kind": "orchestration", "name": "Tiny", "version": 1, "changed": True}]
+    versions = c.get(f"{API}/orchestrations/Tiny/versions", headers=admin).json()
+    assert [v["source_file"] for v in versions] == ["tiny.yaml"]
 
 
 def test_a_users_record_list_holds_their_records_only_and_fills_the_page(seeded: Seeded) -> None:

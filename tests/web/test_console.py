@@ -126,7 +126,7 @@ def test_setup_upload_names_files_as_the_api_does_and_refuses_bad_names(seeded: 
     tiny += b"  - name: S\n    steps:\n" + step
     done = c.post("/setup/deploy", files=[("files", ("tiny", tiny))], data={"csrf_token": csrf})
     assert "deployed Tiny v1" in done.text  # `.yaml` added to a name without it
-    assert seeded.app.versions("orchestration", "Tiny")[0].source_file.endswith("/tiny.yaml")
+    assert seeded.app.versions("orchestration", "Tiny")[0].source_file == "tiny.yaml"
     for bad in ("..", "."):
         refused = c.post("/setup/deploy", files=[("files", (bad, tiny.replace(b"Tiny", b"Bad")))],
                          data={"csrf_token": csrf})  # fmt: skip

@@ -45,10 +45,12 @@ class Deployed:
     changed: bool  # False: same content as the latest version, nothing new written
 
 
-def _prepare(path: Path, registry: Registry) -> tuple[Project, Bundle]:
+def _prepare(
+    path: Path, registry: Registry, names_from: Path | None = None
+) -> tuple[Project, Bundle]:
     project = find(path)
     import_modules(project.root, project.modules)
-    return project, load_path(project.definitions)
+    return project, load_path(project.definitions, names_from)
 
 
 def _problems(conn: Connection, registry: Registry, bundle: Bundle) -> list[Problem]:
@@ -82,8 +84,12 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def deploy(rt: Runtime, path: Path, by: str, activate: bool = True) -> list[Deployed]:
-    project, bundle = _prepare(path, rt.registry)
+def deploy(
+    rt: Runtime, path: Path, by: str, activate: bool = True, names_from: Path | None = None
+) -> list[Deployed]:
+    """Validate and deploy the definitions at `path`, all or none. Their files are named (in
+    problems and versions) relative to `names_from`, or the current directory."""
+    project, bundle = _prepare(path, rt.registry, names_from)
     with transaction(rt) as tx:
         problems = _problems(tx.conn, rt.registry, bundle)
         if problems:

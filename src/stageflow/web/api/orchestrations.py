@@ -68,7 +68,7 @@ def deploy_files(
     require(user, Permission.DEPLOY)
     with tempfile.TemporaryDirectory() as tmp:
         uploads.save(files, Path(tmp))
-        deployed = app.deploy(Path(tmp), by=user.username)
+        deployed = app.deploy(tmp, by=user.username, names_from=tmp)  # as sent
     return [DeployedOut(**d.__dict__) for d in deployed]
 
 

@@ -133,7 +133,7 @@ def deploy(
     with tempfile.TemporaryDirectory() as tmp:
         try:
             uploads.save(files, Path(tmp))  # the API's names: `.yaml` added, bad ones refused
-            deployed = app.deploy(Path(tmp), by=viewer.user.username)
+            deployed = app.deploy(tmp, by=viewer.user.username, names_from=tmp)
         except (DefinitionError, InvalidInput) as exc:
             return _refused(request, app, viewer, exc)
     done = ", ".join(
