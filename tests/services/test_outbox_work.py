@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 import stageflow
@@ -122,6 +122,39 @@ def test_a_flow_that_kills_its_worker_every_time_fails_its_step_once_retries_are
         assert "Crash_Every_Time never finished" in step.error.message
         assert "stopped 3 times" in step.error.message
         assert marker.read_text().count("started") == 3  # not started again by the last worker
+        assert _worker(db_url).returncode == 0  # nothing left to claim
+        assert marker.read_text().count("started") == 3
+    finally:
+        app.close()
+
+
+@pytest.mark.slow
+def test_a_triggered_start_whose_flow_kills_its_worker_every_time_is_failed_after_three(
+    db_url: str, tmp_path: Path
+) -> None:
+    app = stageflow.connect(db_url, embedded_worker=False)
+    try:
+        app.deploy(CRASH)
+        marker = tmp_path / "starts.txt"
+        bomb = app.records.create("Bomb", {"Marker": str(marker)}).id  # On_Bomb starts on it
+        for _ in range(3):
+            killed = _worker(db_url)
+            assert killed.returncode == -signal.SIGKILL, killed.stderr
+            time.sleep(1.1)  # the dead worker's lease runs out
+        last = _worker(db_url)
+        assert last.returncode == 0, last.stderr
+        assert "never finished: the workers carrying it out stopped 3 times" in last.stderr
+
+        assert marker.read_text().count("started") == 3  # not started by the last worker
+        assert app.runs(record=bomb) == []  # each try rolled back with its worker
+        with transaction(app.rt) as tx:
+            status, error = tx.conn.execute(
+                select(t.outbox.c.status, t.outbox.c.last_error).where(
+                    t.outbox.c.kind == "start_run"
+                )
+            ).one()
+        assert status == "failed"
+        assert "stopped 3 times" in error
         assert _worker(db_url).returncode == 0  # nothing left to claim
         assert marker.read_text().count("started") == 3
     finally:

@@ -41,6 +41,10 @@ class Outcome:
 
 RETRY = "retry"
 GIVE_BACK_AFTER = timedelta(seconds=5)  # before a message whose carrying out failed is retried
+# Workers that may die holding a message (other than an async step's: its `retries` decide)
+# before it is failed: a triggered start or a re-evaluation whose flow kills the process
+# would otherwise be claimed, and kill a worker, for ever.
+LOST_CLAIMS_ALLOWED = 2
 
 
 def embedded_worker_id() -> str:
@@ -90,6 +94,14 @@ def carry_out(rt: Runtime, message: Message, worker: str) -> None:
     with transaction(rt) as tx:
         if not outbox.lock_claimed(tx.conn, message.id, worker):
             return  # our lease ran out and another worker has it now
+        if message.kind != RUN_FLOW and message.lost_claims > LOST_CLAIMS_ALLOWED:
+            error = (
+                f"never finished: the workers carrying it out stopped {message.lost_claims} "
+                "times (killed, out of memory, or a flow ended the process)"
+            )
+            log.error("outbox message %s (%s) failed: %s", message.id, message.kind, error)
+            outbox.finish(tx.conn, message.id, tx.now, outbox.FAILED, error)
+            return
         savepoint = tx.conn.begin_nested()
         try:
             outcome = _handle(tx, message, worker)
