@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from stageflow.definitions.model import DataType
@@ -33,7 +34,7 @@ def literal_fits(t: DataType, value: Any) -> bool:
     if value is None or (family in ("any", "text") and not isinstance(value, dict | list)):
         return family != "text" or not isinstance(value, bool) or value is None
     if family == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     if family == "checkbox":
         return isinstance(value, bool)
     if family == "date":

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from stageflow.definitions.datatypes import literal_fits, type_name
 from stageflow.definitions.model import DataType, ObjectDef
 from stageflow.errors import InvalidInput, NotFound, Problem
+from stageflow.flows.values import NotStorable, storable
 from stageflow.ids import new_id
 from stageflow.services import triggers
 from stageflow.services.runtime import Runtime, Tx, reading, transaction
@@ -56,6 +57,15 @@ def check_values(
         raise InvalidInput(problems)
 
 
+def kept(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Checked values as they are stored: dates and datetimes as ISO text, Decimals as numbers
+    (what the same values sent as text or JSON become). One JSON cannot hold is refused."""
+    try:
+        return storable(values)
+    except NotStorable as exc:
+        raise InvalidInput(Problem(str(exc), field=f"{prefix}{exc.name}")) from None
+
+
 def _field_problem(schema: ObjectDef, obj: str, name: str, value: Any) -> str | None:
     spec = schema.field_map.get(name)
     if spec is None:
@@ -96,6 +106,7 @@ def check_owner(conn: Connection, values: Mapping[str, Any]) -> None:
 def create_in(tx: Tx, obj: str, values: Mapping[str, Any], by: str) -> RecordRow:
     check_values(object_def(tx.conn, obj), obj, values, creating=True)
     check_owner(tx.conn, values)
+    values = kept(values)
     record_id = new_id()
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
     name = str(values.get("Name") or _name(obj, record_id, fields))
@@ -112,6 +123,7 @@ def update_in(tx: Tx, record_id: str, values: Mapping[str, Any], by: str) -> Rec
         raise NotFound(f"no record {record_id}")
     check_values(object_def(tx.conn, row.object), row.object, values, creating=False)
     check_owner(tx.conn, values)
+    values = kept(values)
     fields = {**row.fields, **{k: v for k, v in values.items() if k not in ("Name", "Owner")}}
     name = str(
         values.get("Name")
@@ -182,6 +194,8 @@ def record_changed_in(
     schema = object_def(tx.conn, obj)
     if schema is not None:
         check_values(schema, obj, values, creating=existing is None and prior is None)
+    values = kept(values)
+    prior = None if prior is None else kept(prior)
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
     if existing is None:
         name = str(values.get("Name") or _name(obj, record_id, fields))

@@ -14,6 +14,7 @@ from stageflow.engine.state import Run
 from stageflow.errors import InvalidInput, NotFound, Problem, StageflowError
 from stageflow.ids import new_id
 from stageflow.services.driver import drive, load_record
+from stageflow.services.records import kept
 from stageflow.services.runtime import MAX_NESTED_STARTS, Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
 from stageflow.store import codec, outbox
@@ -78,7 +79,7 @@ def _check_inputs(o: Orchestration, inputs: Mapping[str, Any]) -> dict[str, Any]
             )
     if problems:
         raise InvalidInput(problems)
-    return values
+    return kept(values, prefix="inputs.")
 
 
 def start_in(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -126,4 +126,10 @@ def counts_runs(ctx: FlowContext, ticket: str) -> dict[str, Any]:
 @flow("Publish_To")
 def publish_to(ctx: FlowContext, target: str) -> dict[str, Any]:
     ctx.reevaluate(target)
+    return {}
+
+
+@flow("Sets_Due")
+def sets_due(ctx: FlowContext, ticket: str, due: str) -> dict[str, Any]:
+    ctx.records.update("Ticket", ticket, {"Due": date.fromisoformat(due) + timedelta(days=1)})
     return {}
