@@ -81,7 +81,7 @@ class RecordWrite(NamedTuple):
     """One record update of a finished flow, resolved: (update, record id, field values)."""
 
     update: RecordUpdate
-    record_id: str
+    record_id: str  # "" when the id resolved to nothing
     values: dict[str, Any]
 
 
@@ -303,11 +303,15 @@ def resolve_updates(flow: ScreenFlow, variables: Mapping[str, Any]) -> tuple[Rec
     return tuple(
         RecordWrite(
             u,
-            str(references.resolve(u.id, lookup)),
+            _text(references.resolve(u.id, lookup)),
             {k: values.plain(references.resolve(v, lookup)) for k, v in u.values.items()},
         )
         for u in flow.record_updates
     )
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _resolver(variables: Mapping[str, Any]) -> references.Resolver:

@@ -13,6 +13,7 @@ from stageflow.engine.state import Principal, WorkItem
 from stageflow.engine.statuses import WorkItemStatus
 from stageflow.errors import InvalidInput, NotFound, PermissionDenied, Problem, TransitionNotAllowed
 from stageflow.flows.screen import check_outputs, record_updates
+from stageflow.flows.screen_runtime import RecordWrite
 from stageflow.services import records as records_service
 from stageflow.services.driver import drive
 from stageflow.services.runs import load_for_item, repeated
@@ -20,6 +21,7 @@ from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
 from stageflow.store import definitions as defs_store
 from stageflow.store import people
+from stageflow.store import records as records_store
 from stageflow.store import runs as runs_store
 from stageflow.store import work_items as store
 from stageflow.store.work_items import Cursor, WorkItemRow
@@ -66,11 +68,27 @@ def complete(
             )
         flow = screen_flow(tx.conn, item.flow)
         values = check_outputs(flow, outputs or {})
-        updates = record_updates(flow, item.inputs, values, variables=variables)
-        for _update, record_id, fields in updates:
-            records_service.update_in(tx, record_id, fields, user)
+        _write(tx, flow, record_updates(flow, item.inputs, values, variables=variables), user)
         run = drive(tx, run, [CompleteWorkItem(item_id, user, values)])
         return run_view(run, runs_store.log_of(tx.conn, run.id))
+
+
+def _write(tx: Tx, flow: ScreenFlow, writes: list[RecordWrite], user: str) -> None:
+    """The screen flow's record updates, each into a record of the object it names. A write
+    that cannot be made is refused naming the update: the flow's definition (or the run's
+    inputs) is at fault, and the work item stays Assigned."""
+    for i, (update, record_id, fields) in enumerate(writes):
+        where = f"screen flow {flow.name!r}, record update {i + 1} ({update.object})"
+        problem_field = f"record_updates[{i}].id"
+        if not record_id:
+            raise InvalidInput(Problem(f"{where}: its id {update.id} resolved to nothing",
+                                       field=problem_field))  # fmt: skip
+        row = records_store.get(tx.conn, record_id)
+        if row is None or row.object != update.object:
+            found = "no record" if row is None else f"a record of {row.object}"
+            raise InvalidInput(Problem(f"{where}: {update.id} is {record_id!r}, {found}, "
+                                       f"not of {update.object}", field=problem_field))  # fmt: skip
+        records_service.update_in(tx, record_id, fields, user)
 
 
 def _check_worker(conn: Connection, user: str, item: WorkItem) -> None:
