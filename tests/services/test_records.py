@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from stageflow.app import App
-from stageflow.errors import InvalidInput
+from stageflow.errors import InvalidInput, NotFound
 
 PROJECT = Path(__file__).parents[1] / "flows" / "project"
 SEEN = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -45,3 +45,19 @@ def test_a_value_of_the_wrong_type_is_refused_naming_its_field(flows_app: App) -
     with pytest.raises(InvalidInput) as refused:
         flows_app.records.create("Ticket", {"Title": "t", "Due": {1, 2}})
     assert refused.value.problems[0].field == "Due"
+
+
+def test_a_host_records_owner_change_is_kept_and_an_unknown_owner_refused(
+    flows_app: App,
+) -> None:
+    app = flows_app
+    for name in ("alice", "bob"):
+        app.people.create_user(name)
+    app.record_changed("Ticket", "HOST-2", {"Title": "h", "Owner": "alice"})
+    moved = app.record_changed("Ticket", "HOST-2", {"Owner": "bob"}, prior={"Owner": "alice"})
+    assert (moved.owner, app.records.get("HOST-2").owner) == ("bob", "bob")
+    with pytest.raises(InvalidInput) as refused:
+        app.record_changed("Ticket", "HOST-3", {"Title": "h", "Owner": "nobody-here"})
+    assert refused.value.problems[0].field == "Owner"
+    with pytest.raises(NotFound):  # nothing mirrored
+        app.records.get("HOST-3")

@@ -194,6 +194,7 @@ def record_changed_in(
     schema = object_def(tx.conn, obj)
     if schema is not None:
         check_values(schema, obj, values, creating=existing is None and prior is None)
+    check_owner(tx.conn, values)
     values = kept(values)
     prior = None if prior is None else kept(prior)
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
@@ -209,6 +210,8 @@ def record_changed_in(
         fields = {**existing.fields, **fields}
         name = str(values.get("Name") or _name(obj, record_id, fields))
         store.update_record(tx.conn, record_id, name, fields, tx.now, by)
+        if "Owner" in values and values["Owner"] != existing.owner:
+            store.set_owner(tx.conn, record_id, values["Owner"])
         tx.changed_records.add(record_id)
         if prior is None:
             prior = existing.values()
