@@ -391,6 +391,24 @@ def test_an_unreachable_screen_and_a_flow_that_never_finishes_are_problems() -> 
     ]
 
 
+def test_a_required_output_no_way_to_finish_may_skip_is_a_problem() -> None:
+    """`reason` is set on screen Why only: Rate's Happy outcome finishes without it."""
+    text = changed(("  - {name: verdict, type: text}\n",
+                    "  - {name: verdict, type: text}\n  - {name: reason, type: text, "
+                    "required: true}\n"))  # fmt: skip
+    problems = check(text)
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (
+            line(text, "- {name: reason, type: text"),
+            "outputs[reason]",
+            "required output 'reason' gets no value on the way Rate -> finish: no screen on it "
+            "has a field 'reason' or assigns it, so the flow could not finish that way",
+        )
+    ]
+    assert check(changed(("  - {name: verdict, type: text}", "  - {name: verdict, type: text, "
+                          "required: true}"))) == []  # fmt: skip  # Rate assigns it
+
+
 def test_no_screen_is_named_finish() -> None:
     text = changed(
         ("  - name: Thanks\n", "  - name: finish\n"),

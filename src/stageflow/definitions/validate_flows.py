@@ -51,6 +51,7 @@ def screen_flow(sf: ScreenFlow, objects: Mapping[str, ObjectDef]) -> list[Proble
         out += _flow_refs(sf, [up.id, up.values], up.loc, "record_updates")
     out += screen_flow_updates(sf, objects)
     out += _screen_paths(sf)
+    out += _unset_outputs(sf)
     for screen in sf.screens:
         out += _screen_values(sf, screen)
     return out
@@ -118,6 +119,57 @@ def _screen_paths(sf: ScreenFlow) -> list[Problem]:
     if FINISH not in seen:
         out.append(problem_at(sf.loc.at("screens"), "the flow can never finish", "screens"))
     return out
+
+
+def _unset_outputs(sf: ScreenFlow) -> list[Problem]:
+    """A required output must get its value on every way to finish: on a way that shows no
+    field of that name and assigns none, the assignee could never finish (the flow would say
+    the output has no value, with nothing on screen to give it)."""
+    inputs = {v.name for v in sf.inputs}
+    out = []
+    for output in sf.outputs:
+        source = sf.assign.get(output.name, output.name)
+        if not output.required or source in inputs or not sf.screens:
+            continue
+        way = _way_to_finish_without(sf, source)
+        if way is not None:
+            message = (
+                f"required output {output.name!r} gets no value on the way "
+                f"{' -> '.join([*way, FINISH])}: no screen on it has a field {source!r} "
+                "or assigns it, so the flow could not finish that way"
+            )
+            out.append(problem_at(output.loc, message, f"outputs[{output.name}]"))
+    return out
+
+
+def _way_to_finish_without(sf: ScreenFlow, variable: str) -> list[str] | None:
+    """Screens from the first to finish none of which sets `variable`; None if there is none."""
+
+    def sets(screen: Screen) -> bool:
+        return variable in screen.assign or any(f.name == variable for f in screen.input_fields)
+
+    first = sf.screens[0]
+    if sets(first):
+        return None
+    came_from: dict[str, str | None] = {first.name: None}
+    todo = [first]
+    while todo:
+        screen = todo.pop(0)
+        for target in sf.targets(screen):
+            if target in came_from:
+                continue
+            if target == FINISH:
+                way: list[str] = []
+                at: str | None = screen.name
+                while at is not None:
+                    way.append(at)
+                    at = came_from[at]
+                return way[::-1]
+            nxt = sf.screen_map.get(target)
+            if nxt is not None and not sets(nxt):
+                came_from[target] = screen.name
+                todo.append(nxt)
+    return None
 
 
 def _screen_next(sf: ScreenFlow, screen: Screen) -> list[Problem]:
