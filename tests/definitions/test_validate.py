@@ -901,3 +901,20 @@ def test_a_yaml_flow_named_as_a_python_flow_is_reported_at_its_name() -> None:
             "duplicate flow name 'Log_Hours': also the Python flow team_flows.log_hours",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        '{conditions: {rules: [{ref: "{!Fix.Status}", op: equals, value: Completed}]}}',
+        '{evaluation_flow: Needs_Check, inputs: {hours: "{!$Record.Hours}"}}',
+    ],
+    ids=["conditions", "evaluation flow"],
+)
+def test_a_step_started_by_conditions_or_an_evaluation_flow_may_read_a_siblings_outputs(
+    start: str,
+) -> None:
+    # Log starts once its start criterion holds, which may be after Fix completed: Fix's
+    # outputs are there then, or null (as for a step that did not run)
+    files = changed(ORCH, ("start:\n          after: [Fix]\n", f"start: {start}\n"))
+    assert check(files) == []
