@@ -623,6 +623,17 @@ def test_flow_elements_create_and_update_records_of_known_objects_and_fields() -
     assert "object 'Ticket' has no field 'Hour'" in problems[1].message
 
 
+def test_a_flow_may_get_a_record_of_an_object_no_definition_declares() -> None:
+    # a host application's own records (docs/definitions.md): only writes are checked
+    files = dict(FILES)
+    files["flows/log_hours.yaml"] = LOG_HOURS.replace(
+        "  - name: Done\n",
+        '  - {name: Load, get_record: {object: Invoice, id: "{!hours}", into: invoice}}\n'
+        "  - name: Done\n",
+    )
+    assert check(files) == []
+
+
 def test_a_flow_element_goes_only_to_elements_of_its_flow() -> None:
     files = dict(FILES)
     files["flows/log_hours.yaml"] = LOG_HOURS.replace("next: end", "next: Finish")
