@@ -889,6 +889,20 @@ def test_condition_values_written_as_text_compare_as_the_field_type() -> None:
     assert check(files) == []
 
 
+def test_condition_values_that_compare_as_meant_at_run_time_are_accepted() -> None:
+    # `compare` takes 1 for true on a checkbox; not_equals "" holds for every choice
+    files = changed(
+        ORCH,
+        (
+            "value: Open}",
+            "value: Open}, {field: Urgent, op: equals, value: 1},"
+            ' {field: Status, op: not_equals, value: ""}',
+        ),
+    )
+    files["objects/ticket.yaml"] = TICKET + "  - {name: Urgent, type: checkbox}\n"
+    assert check(files) == []
+
+
 def test_a_record_triggered_orchestration_may_have_a_required_input_with_a_default() -> None:
     inputs = "inputs:\n  - {name: reason, type: text, required: true, default: Opened}\n"
     files = changed(ORCH, ("stages:\n  - name: Work", inputs + "stages:\n  - name: Work"))
