@@ -10,7 +10,7 @@ import pytest
 import stageflow
 from stageflow.definitions.catalog import FlowKind, FlowSignature, Param
 from stageflow.definitions.loader import Bundle, Source, load_text
-from stageflow.definitions.model import DataType, Orchestration
+from stageflow.definitions.model import DataType, ObjectDef, Orchestration
 from stageflow.definitions.validate import Known, dependents, validate
 from stageflow.errors import Problem
 from tests.conftest import EXAMPLES
@@ -841,6 +841,19 @@ def test_a_deployed_orchestration_is_held_only_to_what_the_new_definitions_break
         "deployed orchestration 'Ticket_Flow' (version 4) would break: "
         "{!Fix.Outputs.hours}: reference to nothing: flow 'Fix_Screen' has no output 'hours'"
     )
+
+
+def test_a_problem_a_deployed_orchestration_had_is_not_new_when_only_its_wording_changes() -> None:
+    # deployed before values were checked: "" is no choice of Status, and the problem lists them
+    text = TICKET_FLOW.replace("op: equals, value: Open}", 'op: equals, value: ""}')
+    orchestration, _ = load_text(text, ORCH)
+    assert isinstance(orchestration, Orchestration)
+    ticket, _ = load_text(TICKET, "objects/ticket.yaml")
+    assert isinstance(ticket, ObjectDef)
+    known = Known(flows=PYTHON_FLOWS.flows, objects={"Ticket": ticket})
+    more_choices = TICKET.replace("[Open, Closed]", "[Open, Pending, Closed]")
+    bundle = _bundle({"objects/ticket.yaml": more_choices})
+    assert dependents(bundle, known, [(orchestration, 2)]) == []
 
 
 def test_outputs_of_a_step_a_decision_may_skip_and_of_a_sibling_a_condition_waits_for() -> None:

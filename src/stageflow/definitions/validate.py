@@ -64,7 +64,9 @@ def dependents(
     it does not replace: a flow given a new required input, an output or a field taken away...
 
     Only problems the bundle brings are reported: one an orchestration has against what is
-    deployed already (a check added since it was deployed) is not this deploy's doing.
+    deployed already (a check added since it was deployed) is not this deploy's doing, even when
+    its wording changes with the bundle (a picklist's choices it lists), so problems are told
+    apart by where they are, not by their message.
     """
     flows, objects = _after(bundle, known)
     if flows == known.flows and objects == known.objects:
@@ -74,15 +76,19 @@ def dependents(
     for o, version in deployed:
         if o.name in replaced:
             continue
-        before = set(OrchestrationCheck(o, known.flows, known.objects).run())
+        before = {_where(p) for p in OrchestrationCheck(o, known.flows, known.objects).run()}
         for p in OrchestrationCheck(o, flows, objects).run():
-            if p not in before:
+            if _where(p) not in before:
                 message = (
                     f"deployed orchestration {o.name!r} (version {version}) would break: "
                     f"{p.message}"
                 )
                 out.append(Problem(message, p.file, p.line, p.field))
     return out
+
+
+def _where(p: Problem) -> tuple[str | None, int | None, str | None]:
+    return p.file, p.line, p.field
 
 
 def _python_twins(bundle: Bundle, known: Known) -> list[Problem]:
