@@ -830,17 +830,14 @@ def test_a_deployed_orchestration_is_held_only_to_what_the_new_definitions_break
     fix = FIX_SCREEN.replace("  - {name: hours, type: number}\n", "", 1)
     files = {"screen_flows/fix.yaml": fix, "flows/log_hours.yaml": LOG_HOURS}
     problems = dependents(_bundle(files), known, deployed)
-    assert [(p.file, p.line, p.field) for p in problems] == [
-        (
-            ORCH,
-            line(TICKET_FLOW, 'hours: "{!Fix.Outputs.hours}"'),
-            "stages[Work].steps[Log].inputs.hours",
+    at = line(TICKET_FLOW, 'hours: "{!Fix.Outputs.hours}"')
+    assert problems == [
+        Problem(
+            f"deployed orchestration 'Ticket_Flow' v4 (line {at}) would break: "
+            "{!Fix.Outputs.hours}: reference to nothing: flow 'Fix_Screen' has no output 'hours'",
+            field="stages[Work].steps[Log].inputs.hours",
         )
     ]
-    assert problems[0].message == (
-        "deployed orchestration 'Ticket_Flow' (version 4) would break: "
-        "{!Fix.Outputs.hours}: reference to nothing: flow 'Fix_Screen' has no output 'hours'"
-    )
 
 
 def test_a_problem_a_deployed_orchestration_had_is_not_new_when_only_its_wording_changes() -> None:

@@ -79,12 +79,16 @@ def dependents(
         before = {_where(p) for p in OrchestrationCheck(o, known.flows, known.objects).run()}
         for p in OrchestrationCheck(o, flows, objects).run():
             if _where(p) not in before:
-                message = (
-                    f"deployed orchestration {o.name!r} (version {version}) would break: "
-                    f"{p.message}"
-                )
-                out.append(Problem(message, p.file, p.line, p.field))
+                out.append(_blamed(f"orchestration {o.name!r}", version, p))
     return out
+
+
+def _blamed(what: str, version: int, p: Problem) -> Problem:
+    """A problem of a deployed definition, named by its version: the file it was deployed from
+    is no file of the folder being deployed (and may be gone); its line is one of that
+    version's text."""
+    at = f" (line {p.line})" if p.line else ""
+    return Problem(f"deployed {what} v{version}{at} would break: {p.message}", field=p.field)
 
 
 def _where(p: Problem) -> tuple[str | None, int | None, str | None]:
