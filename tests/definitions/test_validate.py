@@ -10,7 +10,7 @@ import pytest
 import stageflow
 from stageflow.definitions.catalog import FlowKind, FlowSignature, Param
 from stageflow.definitions.loader import Bundle, Source, load_text
-from stageflow.definitions.model import DataType, ObjectDef, Orchestration
+from stageflow.definitions.model import DataType, ObjectDef, Orchestration, ScreenFlow
 from stageflow.definitions.validate import Known, dependents, validate
 from stageflow.errors import Problem
 from tests.conftest import EXAMPLES
@@ -838,6 +838,27 @@ def test_a_deployed_orchestration_is_held_only_to_what_the_new_definitions_break
             field="stages[Work].steps[Log].inputs.hours",
         )
     ]
+
+
+def test_an_object_that_would_break_a_deployed_screen_flows_record_updates_is_reported() -> None:
+    screen, _ = load_text(FIX_SCREEN, "screen_flows/fix.yaml")
+    ticket, _ = load_text(TICKET, "objects/ticket.yaml")
+    assert isinstance(screen, ScreenFlow)
+    assert isinstance(ticket, ObjectDef)
+    known = Known(objects={"Ticket": ticket})
+    without_hours = TICKET.replace("  - {name: Hours, type: number}\n", "")
+    problems = dependents(_bundle({"objects/ticket.yaml": without_hours}), known, [(screen, 3)])
+    at = line(FIX_SCREEN, "values: {Hours:")
+    assert problems == [
+        Problem(
+            f"deployed screen flow 'Fix_Screen' v3 (line {at}) would break: object 'Ticket' "
+            "has no field 'Hours' (its fields: Assignee, Owner_Email, Status)",
+            field="record_updates[0].values.Hours",
+        )
+    ]
+    # deployed again with the object, changed to fit, it breaks nothing
+    files = {"objects/ticket.yaml": without_hours, "screen_flows/fix.yaml": FIX_SCREEN}
+    assert dependents(_bundle(files), known, [(screen, 3)]) == []
 
 
 def test_a_problem_a_deployed_orchestration_had_is_not_new_when_only_its_wording_changes() -> None:
