@@ -57,8 +57,8 @@ def _after(bundle: Bundle, known: Known) -> tuple[dict[str, FlowSignature], dict
     return flows, {**known.objects, **{o.name: o for o in bundle.objects}}
 
 
-# The deployed definitions a deploy can break: objects only grow or change, and nothing refers
-# to an object's definition but orchestrations and flows
+# The deployed definitions a deploy can break; not objects: their lookups name objects, and a
+# deploy takes none away
 Dependent = Orchestration | ScreenFlow | FlowDef
 
 
