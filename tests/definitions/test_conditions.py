@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stageflow.definitions.conditions import check_logic, combine, compare, holds
-from stageflow.definitions.model import Conditions, Operator, Rule
+from stageflow.definitions.conditions import check_logic, check_value, combine, compare, holds
+from stageflow.definitions.model import Conditions, DataType, Operator, Rule
 from stageflow.definitions.references import Path
 
 EQUALS = Operator.EQUALS
@@ -122,6 +122,67 @@ def test_is_changed_uses_whether_the_field_changed(
     changed: bool, value: Any, expected: bool
 ) -> None:
     assert compare(IS_CHANGED, "Escalated", value, changed=changed) is expected
+
+
+# --- the deploy check of a condition's value agrees with compare ----------------------------------
+
+CHOICES = ("Open", "Closed")
+# what a field of each type holds at run time (kept as JSON: dates as ISO text)
+HELD: dict[DataType, list[Any]] = {
+    DataType.NUMBER: [0, 1, 10, -2.5, 1000.5],
+    DataType.CHECKBOX: [True, False],
+    DataType.DATE: ["2024-12-31", "2025-06-01"],
+    DataType.DATETIME: ["2024-12-31T17:30:00", "2025-06-01T08:00:00+00:00"],
+    DataType.PICKLIST: list(CHOICES),
+}
+LITERALS: list[Any] = [
+    0, 1, 2, 10, -2.5, 1000.5, Decimal("10.5"), True, False, "true", "False", "1", "10.5", " 10 ",
+    "1,000", "yes", "", "Open", "Closed", "Opened", "2024-12-31", "2024", "31/12/2024",
+    date(2024, 12, 31), datetime(2024, 12, 31, 17, 30), [1, 2],
+]  # fmt: skip
+SCALAR_OPS = [EQUALS, NOT_EQUALS, GREATER_THAN, LESS_THAN, GREATER_OR_EQUAL, LESS_OR_EQUAL]
+
+
+def _choices(kind: DataType) -> tuple[str, ...]:
+    return CHOICES if kind is DataType.PICKLIST else ()
+
+
+@pytest.mark.parametrize("kind", list(HELD), ids=[k.value for k in HELD])
+def test_a_condition_value_is_refused_only_when_no_value_of_the_field_meets_it(
+    kind: DataType,
+) -> None:
+    for op in SCALAR_OPS:
+        for literal in LITERALS:
+            message = check_value(op, kind, _choices(kind), literal)
+            meeting = [v for v in HELD[kind] if compare(op, v, literal)]
+            assert message is None or not meeting, (op.value, literal, meeting, message)
+    # `in`: an item no value equals is refused, though others may match
+    for item in LITERALS:
+        message = check_value(IN, kind, _choices(kind), [item])
+        meeting = [v for v in HELD[kind] if compare(IN, v, [item])]
+        assert message is None or not meeting, ("in", item, meeting, message)
+
+
+@pytest.mark.parametrize(
+    ("op", "kind", "value", "message"),
+    [
+        (EQUALS, DataType.NUMBER, "1,000", "the value '1,000' is not a number, like 1000.5"),
+        (GREATER_THAN, DataType.NUMBER, "1,000", "the value '1,000' is not a number"),
+        (LESS_THAN, DataType.NUMBER, "NaN", "the value 'NaN' is not a number"),
+        (EQUALS, DataType.NUMBER, [1, 2], "the value [1, 2] is not a number"),
+        (EQUALS, DataType.CHECKBOX, "yes", "the value 'yes' is not true or false"),
+        (EQUALS, DataType.CHECKBOX, 2, "the value 2 is not true or false"),
+        (EQUALS, DataType.DATE, "31/12/2024", "the value '31/12/2024' is not a date"),
+        (GREATER_THAN, DataType.DATE, 2024, "the value 2024 is not a date"),
+        (EQUALS, DataType.PICKLIST, "", "the value '' is not among the choices (Open, Closed)"),
+        (IN, DataType.PICKLIST, ["Open", "Opened"], "the value 'Opened' is not among the choices"),
+        (GREATER_THAN, DataType.PICKLIST, "Zzz", "no choice (Open, Closed) is greater than 'Zzz'"),
+    ],
+)
+def test_a_condition_value_no_value_of_the_field_meets_is_refused(
+    op: Operator, kind: DataType, value: Any, message: str
+) -> None:
+    assert message in (check_value(op, kind, _choices(kind), value) or "")
 
 
 # --- evaluation with references -------------------------------------------------------------------

@@ -18,6 +18,7 @@ from stageflow.definitions.model import (
     WhenEvaluationFlow,
 )
 from stageflow.errors import Problem
+from tests.conftest import EXAMPLES
 
 ORCHESTRATION = dedent(
     """\
@@ -268,3 +269,49 @@ def test_control_characters_are_a_problem_not_a_crash() -> None:
     assert definition is None
     assert [p.file for p in problems] == ["odd.yaml"]
     assert "not allowed" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    "file",
+    [
+        "orchestrations/case_management.yaml",
+        "screen_flows/triage_case.yaml",
+        "flows/close_case.yaml",
+        "objects/case.yaml",
+    ],
+)
+def test_a_nul_written_through_a_yaml_escape_is_a_problem_at_its_line(file: str) -> None:
+    # PostgreSQL stores no NUL in text: deployed, it made every run start fail
+    text = (EXAMPLES / "definitions" / file).read_text(encoding="utf-8")
+    label = text.split("label: ", 1)[1].split("\n", 1)[0]
+    text = text.replace(f"label: {label}\n", f'label: "Review\\0{label}"\n', 1)
+    _, problems = load_text(text, file)
+    assert [(p.file, p.line, p.field, p.message) for p in problems] == [
+        (
+            file,
+            line(text, "Review\\0"),
+            "label",
+            f"{'Review' + chr(0) + label!r} contains a NUL character (\\0), "
+            "which text may not hold",
+        )
+    ]
+
+
+def test_a_nul_in_a_key_or_a_list_item_is_a_problem_at_its_line() -> None:
+    text = ORCHESTRATION.replace(
+        'employee: "{!$Input.employee}"', '"employee\\0": "{!$Input.employee}"', 1
+    ).replace("assignee: {user: hr}", 'assignee: {user: hr}\n        start: {after: ["a\\0"]}')
+    _, problems = load(text)
+    nul = [(p.line, p.field, p.message) for p in problems if "NUL" in p.message]
+    assert nul == [
+        (
+            line(text, '["a\\0"]'),
+            None,
+            "'a\\x00' contains a NUL character (\\0), which text may not hold",
+        ),
+        (
+            line(text, '"employee\\0"'),
+            None,
+            "'employee\\x00' contains a NUL character (\\0), which text may not hold",
+        ),
+    ]

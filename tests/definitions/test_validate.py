@@ -10,7 +10,7 @@ import pytest
 import stageflow
 from stageflow.definitions.catalog import FlowKind, FlowSignature, Param
 from stageflow.definitions.loader import Bundle, Source, load_text
-from stageflow.definitions.model import DataType, Orchestration
+from stageflow.definitions.model import DataType, ObjectDef, Orchestration, ScreenFlow
 from stageflow.definitions.validate import Known, dependents, validate
 from stageflow.errors import Problem
 from tests.conftest import EXAMPLES
@@ -623,6 +623,17 @@ def test_flow_elements_create_and_update_records_of_known_objects_and_fields() -
     assert "object 'Ticket' has no field 'Hour'" in problems[1].message
 
 
+def test_a_flow_may_get_a_record_of_an_object_no_definition_declares() -> None:
+    # a host application's own records (docs/definitions.md): only writes are checked
+    files = dict(FILES)
+    files["flows/log_hours.yaml"] = LOG_HOURS.replace(
+        "  - name: Done\n",
+        '  - {name: Load, get_record: {object: Invoice, id: "{!hours}", into: invoice}}\n'
+        "  - name: Done\n",
+    )
+    assert check(files) == []
+
+
 def test_a_flow_element_goes_only_to_elements_of_its_flow() -> None:
     files = dict(FILES)
     files["flows/log_hours.yaml"] = LOG_HOURS.replace("next: end", "next: Finish")
@@ -819,17 +830,48 @@ def test_a_deployed_orchestration_is_held_only_to_what_the_new_definitions_break
     fix = FIX_SCREEN.replace("  - {name: hours, type: number}\n", "", 1)
     files = {"screen_flows/fix.yaml": fix, "flows/log_hours.yaml": LOG_HOURS}
     problems = dependents(_bundle(files), known, deployed)
-    assert [(p.file, p.line, p.field) for p in problems] == [
-        (
-            ORCH,
-            line(TICKET_FLOW, 'hours: "{!Fix.Outputs.hours}"'),
-            "stages[Work].steps[Log].inputs.hours",
+    at = line(TICKET_FLOW, 'hours: "{!Fix.Outputs.hours}"')
+    assert problems == [
+        Problem(
+            f"deployed orchestration 'Ticket_Flow' v4 (line {at}) would break: "
+            "{!Fix.Outputs.hours}: reference to nothing: flow 'Fix_Screen' has no output 'hours'",
+            field="stages[Work].steps[Log].inputs.hours",
         )
     ]
-    assert problems[0].message == (
-        "deployed orchestration 'Ticket_Flow' (version 4) would break: "
-        "{!Fix.Outputs.hours}: reference to nothing: flow 'Fix_Screen' has no output 'hours'"
-    )
+
+
+def test_an_object_that_would_break_a_deployed_screen_flows_record_updates_is_reported() -> None:
+    screen, _ = load_text(FIX_SCREEN, "screen_flows/fix.yaml")
+    ticket, _ = load_text(TICKET, "objects/ticket.yaml")
+    assert isinstance(screen, ScreenFlow)
+    assert isinstance(ticket, ObjectDef)
+    known = Known(objects={"Ticket": ticket})
+    without_hours = TICKET.replace("  - {name: Hours, type: number}\n", "")
+    problems = dependents(_bundle({"objects/ticket.yaml": without_hours}), known, [(screen, 3)])
+    at = line(FIX_SCREEN, "values: {Hours:")
+    assert problems == [
+        Problem(
+            f"deployed screen flow 'Fix_Screen' v3 (line {at}) would break: object 'Ticket' "
+            "has no field 'Hours' (its fields: Assignee, Owner_Email, Status)",
+            field="record_updates[0].values.Hours",
+        )
+    ]
+    # deployed again with the object, changed to fit, it breaks nothing
+    files = {"objects/ticket.yaml": without_hours, "screen_flows/fix.yaml": FIX_SCREEN}
+    assert dependents(_bundle(files), known, [(screen, 3)]) == []
+
+
+def test_a_problem_a_deployed_orchestration_had_is_not_new_when_only_its_wording_changes() -> None:
+    # deployed before values were checked: "" is no choice of Status, and the problem lists them
+    text = TICKET_FLOW.replace("op: equals, value: Open}", 'op: equals, value: ""}')
+    orchestration, _ = load_text(text, ORCH)
+    assert isinstance(orchestration, Orchestration)
+    ticket, _ = load_text(TICKET, "objects/ticket.yaml")
+    assert isinstance(ticket, ObjectDef)
+    known = Known(flows=PYTHON_FLOWS.flows, objects={"Ticket": ticket})
+    more_choices = TICKET.replace("[Open, Closed]", "[Open, Pending, Closed]")
+    bundle = _bundle({"objects/ticket.yaml": more_choices})
+    assert dependents(bundle, known, [(orchestration, 2)]) == []
 
 
 def test_outputs_of_a_step_a_decision_may_skip_and_of_a_sibling_a_condition_waits_for() -> None:
@@ -878,6 +920,20 @@ def test_condition_values_written_as_text_compare_as_the_field_type() -> None:
     assert check(files) == []
 
 
+def test_condition_values_that_compare_as_meant_at_run_time_are_accepted() -> None:
+    # `compare` takes 1 for true on a checkbox; not_equals "" holds for every choice
+    files = changed(
+        ORCH,
+        (
+            "value: Open}",
+            "value: Open}, {field: Urgent, op: equals, value: 1},"
+            ' {field: Status, op: not_equals, value: ""}',
+        ),
+    )
+    files["objects/ticket.yaml"] = TICKET + "  - {name: Urgent, type: checkbox}\n"
+    assert check(files) == []
+
+
 def test_a_record_triggered_orchestration_may_have_a_required_input_with_a_default() -> None:
     inputs = "inputs:\n  - {name: reason, type: text, required: true, default: Opened}\n"
     files = changed(ORCH, ("stages:\n  - name: Work", inputs + "stages:\n  - name: Work"))
@@ -901,3 +957,20 @@ def test_a_yaml_flow_named_as_a_python_flow_is_reported_at_its_name() -> None:
             "duplicate flow name 'Log_Hours': also the Python flow team_flows.log_hours",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        '{conditions: {rules: [{ref: "{!Fix.Status}", op: equals, value: Completed}]}}',
+        '{evaluation_flow: Needs_Check, inputs: {hours: "{!$Record.Hours}"}}',
+    ],
+    ids=["conditions", "evaluation flow"],
+)
+def test_a_step_started_by_conditions_or_an_evaluation_flow_may_read_a_siblings_outputs(
+    start: str,
+) -> None:
+    # Log starts once its start criterion holds, which may be after Fix completed: Fix's
+    # outputs are there then, or null (as for a step that did not run)
+    files = changed(ORCH, ("start:\n          after: [Fix]\n", f"start: {start}\n"))
+    assert check(files) == []

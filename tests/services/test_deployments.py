@@ -8,7 +8,8 @@ from textwrap import dedent
 import pytest
 
 from stageflow.app import App
-from stageflow.errors import DefinitionError
+from stageflow.errors import DefinitionError, Problem
+from tests.conftest import EXAMPLES
 
 NOTE_FLOW = dedent(
     """\
@@ -71,12 +72,13 @@ def test_a_changed_flow_that_would_break_a_deployed_orchestration_is_refused(
 
     [problem] = refused.value.problems
     assert problem.field == "stages[Only].steps[Note_It].inputs"
+    # named by its version, at the line of its deployed text (the step's inputs): the file it
+    # was deployed from is no file of this folder, and may be gone
     assert problem.message == (
-        "deployed orchestration 'Noting' (version 1) would break: "
+        "deployed orchestration 'Noting' v1 (line 11) would break: "
         "flow 'Write_Note' requires input 'channel'"
     )
-    assert problem.file == str(tmp_path / "v1" / "orch.yaml")  # as it was deployed
-    assert problem.line == 11  # the step's inputs
+    assert (problem.file, problem.line) == (None, None)
     assert noting.validate(folder) == [problem]  # validate says so too
     assert noting.versions() == before  # nothing deployed
     assert noting.start("Noting").status == "Completed"  # and the orchestration still runs
@@ -95,3 +97,30 @@ def test_the_flow_deploys_with_the_orchestration_that_gives_the_new_input(
 
     assert sorted((d.name, d.version) for d in deployed) == [("Noting", 2), ("Write_Note", 2)]
     assert noting.start("Noting").status == "Completed"
+
+
+def test_an_object_that_would_break_a_deployed_flows_record_writes_is_refused(
+    app: App, tmp_path: Path
+) -> None:
+    app.deploy(EXAMPLES)
+    case = (EXAMPLES / "definitions" / "objects" / "case.yaml").read_text(encoding="utf-8")
+    without_resolution = case.replace("  - {name: Resolution, type: long_text}\n", "")
+    folder = _folder(tmp_path / "v2", {"case.yaml": without_resolution})
+    before = app.versions()
+
+    with pytest.raises(DefinitionError) as refused:
+        app.deploy(folder)
+
+    # Close_Case (deployed with the examples) writes the Case's Resolution
+    flow = (EXAMPLES / "definitions" / "flows" / "close_case.yaml").read_text(encoding="utf-8")
+    line = flow[: flow.index("Resolution:")].count("\n") + 1
+    fields = "Category, Contact_Email, Contact_Name, Priority, Status, Subject"
+    assert list(refused.value.problems) == [
+        Problem(
+            f"deployed flow 'Close_Case' v1 (line {line}) would break: "
+            f"object 'Case' has no field 'Resolution' (its fields: {fields})",
+            field="elements[Close].update_record.values.Resolution",
+        )
+    ]
+    assert app.validate(folder) == list(refused.value.problems)
+    assert app.versions() == before

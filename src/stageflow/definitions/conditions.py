@@ -165,9 +165,11 @@ def combine(logic: str, results: Sequence[bool]) -> bool:
 
 # --- values a field's type can be compared with -------------------------------------------------
 
-_ORDERED = {
-    Operator.EQUALS, Operator.NOT_EQUALS, Operator.GREATER_THAN, Operator.LESS_THAN,
-    Operator.GREATER_OR_EQUAL, Operator.LESS_OR_EQUAL, Operator.IN,
+# not_equals is not checked: a value the field never equals makes it hold every time, which may
+# be meant (`not_equals: ""`)
+_CHECKED = {
+    Operator.EQUALS, Operator.GREATER_THAN, Operator.LESS_THAN, Operator.GREATER_OR_EQUAL,
+    Operator.LESS_OR_EQUAL, Operator.IN,
 }  # fmt: skip
 _LIKE = {
     DataType.NUMBER: "a number, like 1000.5",
@@ -176,28 +178,49 @@ _LIKE = {
     DataType.DATE: "a date, like 2024-12-31",
     DataType.DATETIME: "a date and time, like 2024-12-31T17:30",
 }
+_WORDS = {
+    Operator.GREATER_THAN: "greater than",
+    Operator.LESS_THAN: "less than",
+    Operator.GREATER_OR_EQUAL: "greater than or equal to",
+    Operator.LESS_OR_EQUAL: "less than or equal to",
+}
 
 
 def check_value(op: Operator, kind: DataType, choices: Sequence[str], value: Any) -> str | None:
-    """A message when a condition's literal `value` can never compare as meant with a value of
-    `kind`: `"1,000"` against a number makes `compare` fail (taken as false) every time."""
-    if op not in _ORDERED or value is None:
+    """A message when no value a field of `kind` holds could ever meet a condition's literal
+    `value` as `compare` sees it: `"1,000"` against a number makes it false every time. What
+    `compare` lets match at least once is accepted; each item of `in` must be able to match."""
+    if op not in _CHECKED or value is None:
         return None  # text operators compare text; is_null and is_changed take true/false
-    for item in value if isinstance(value, list) else [value]:
-        if _LIKE.get(kind) and not _fits(kind, item):
+    items = [value]
+    if op is Operator.IN:
+        op, items = Operator.EQUALS, value if isinstance(value, list) else [value]
+    for item in items:
+        if choices and kind in (DataType.PICKLIST, DataType.RADIO):
+            if not any(compare(op, choice, item) for choice in choices):
+                return _not_a_choice(op, choices, item)
+        elif kind in _LIKE and not _may_meet(op, kind, item):
             return f"the value {item!r} is not {_LIKE[kind]}"
-        if choices and kind in (DataType.PICKLIST, DataType.RADIO) and str(item) not in choices:
-            return f"the value {item!r} is not among the choices ({', '.join(choices)})"
     return None
 
 
-def _fits(kind: DataType, value: Any) -> bool:
-    """As `compare` sees it: numbers and true/false may be written as text too."""
-    if kind in (DataType.NUMBER, DataType.CURRENCY):
-        return _number(value) is not None
+def _not_a_choice(op: Operator, choices: Sequence[str], item: Any) -> str:
+    if op is Operator.EQUALS:
+        return f"the value {item!r} is not among the choices ({', '.join(choices)})"
+    return f"no choice ({', '.join(choices)}) is {_WORDS[op]} {item!r}"
+
+
+def _may_meet(op: Operator, kind: DataType, item: Any) -> bool:
+    """Whether some value of `kind`, as kept at run time (JSON), meets `op` against `item`."""
     if kind is DataType.CHECKBOX:
-        return isinstance(_bool(value), bool)
-    return literal_fits(kind, value)
+        return any(compare(op, held, item) for held in (True, False))
+    if kind in (DataType.NUMBER, DataType.CURRENCY):
+        number = _number(item)  # true and false compare as 1 and 0; NaN with nothing
+        return isinstance(item, bool) or (number is not None and not number.is_nan())
+    # dates and datetimes are kept as ISO text: equal only to one, ordered against any text
+    if op is Operator.EQUALS:
+        return literal_fits(kind, item)
+    return isinstance(item, str | date)
 
 
 # --- operators --------------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 `{!Step.Outputs.name}` is null until the step completes. A reference is refused when the step
 can never have run at that point: its stage never comes before the reader's, or it is a step of
-the reader's own stage that the reader does not wait for. A step that may have been skipped on
-the way (a decision that branched past its stage, an exit criterion that discontinued it) is
-allowed, as SPEC allows later stages to read earlier steps: its outputs are then null, as for an
-optional step, and `{!Step.Status}` tells which.
+the reader's own stage that the reader does not wait for (the reader starts with its stage, or
+`after` other steps; a step started by conditions or an evaluation flow may start after any
+sibling completed). A step that may have been skipped on the way (a decision that branched past
+its stage, an exit criterion that discontinued it) is allowed, as SPEC allows later stages to
+read earlier steps: its outputs are then null, as for an optional step, and `{!Step.Status}`
+tells which.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ class Scope:
     node: str | None  # the stage or decision; None: the trigger, before the run exists
     step: str | None = None  # the step of the stage whose definition holds the reference
     # conditions (and evaluation flows) are checked again each time a step completes, so they
-    # may wait for a sibling; a step's inputs, record, assignee and email are read once, when
-    # the step starts
+    # may wait for a sibling, and so may what a step they start reads; a step that starts with
+    # its stage or after named steps reads its inputs, record, assignee and email before any
+    # other sibling is sure to have run
     waits: bool = False
 
 

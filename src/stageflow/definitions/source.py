@@ -28,6 +28,9 @@ class LocList(list[Any]):
 
 class _LineLoader(yaml.SafeLoader):
     duplicate_keys: list[tuple[str, int]]
+    # (text, line, key) of the scalars holding a NUL: a double-quoted "\0" writes one, and no
+    # text column of PostgreSQL stores it (a label with one failed every run start)
+    nuls: list[tuple[str, int, str | None]]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LocDict:  # type: ignore[override]
         self.flatten_mapping(node)
@@ -39,14 +42,22 @@ class _LineLoader(yaml.SafeLoader):
             key = str(key)
             if key in out:
                 self.duplicate_keys.append((key, key_node.start_mark.line + 1))
+            self._nul(key_node, None)  # the key itself, shown in the message
+            self._nul(value_node, key)
             out[key] = self.construct_object(value_node, deep=True)
             out.key_lines[key] = key_node.start_mark.line + 1
         return out
 
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LocList:
+        for child in node.value:
+            self._nul(child, None)
         out = LocList(self.construct_object(child, deep=True) for child in node.value)
         out.line = node.start_mark.line + 1
         return out
+
+    def _nul(self, node: yaml.Node, key: str | None) -> None:
+        if isinstance(node, yaml.ScalarNode) and "\0" in node.value:
+            self.nuls.append((node.value, node.start_mark.line + 1, key))
 
 
 # YAML 1.2 booleans: only true/false. YAML 1.1 also reads yes/no/on/off as booleans, which turns
@@ -77,6 +88,7 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     except yaml.YAMLError as exc:  # the reader refuses the text itself (control characters)
         return None, [Problem(f"not valid YAML: {_reader_message(exc)}", file)]
     loader.duplicate_keys = []
+    loader.nuls = []
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
@@ -89,6 +101,12 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
         loader.dispose()
     problems = [
         Problem(f"duplicate key {key!r}", file, line, key) for key, line in loader.duplicate_keys
+    ]
+    problems += [
+        Problem(
+            f"{text!r} contains a NUL character (\\0), which text may not hold", file, line, key
+        )
+        for text, line, key in loader.nuls
     ]
     return data, problems
 

@@ -16,7 +16,7 @@ from stageflow.definitions.validate_flows import flow, object_def, screen_flow
 from stageflow.definitions.validate_orchestration import OrchestrationCheck
 from stageflow.errors import Problem
 
-__all__ = ["RECORD_SYSTEM_FIELDS", "Known", "dependents", "validate"]
+__all__ = ["RECORD_SYSTEM_FIELDS", "Dependent", "Known", "dependents", "validate"]
 
 
 @dataclass
@@ -57,32 +57,73 @@ def _after(bundle: Bundle, known: Known) -> tuple[dict[str, FlowSignature], dict
     return flows, {**known.objects, **{o.name: o for o in bundle.objects}}
 
 
-def dependents(
-    bundle: Bundle, known: Known, deployed: Sequence[tuple[Orchestration, int]]
-) -> list[Problem]:
-    """What deploying the bundle would break in the deployed orchestrations (with their version)
-    it does not replace: a flow given a new required input, an output or a field taken away...
+# The deployed definitions a deploy can break; not objects: their lookups name objects, and a
+# deploy takes none away
+Dependent = Orchestration | ScreenFlow | FlowDef
 
-    Only problems the bundle brings are reported: one an orchestration has against what is
-    deployed already (a check added since it was deployed) is not this deploy's doing.
+
+def dependents(
+    bundle: Bundle, known: Known, deployed: Sequence[tuple[Dependent, int]]
+) -> list[Problem]:
+    """What deploying the bundle would break in the deployed orchestrations and flows (with
+    their version) it does not replace: a flow given a new required input, an output taken
+    away, a field an orchestration reads or a flow writes taken away...
+
+    Only problems the bundle brings are reported: one a definition has against what is
+    deployed already (a check added since it was deployed) is not this deploy's doing, even when
+    its wording changes with the bundle (a picklist's choices it lists), so problems are told
+    apart by where they are, not by their message.
     """
     flows, objects = _after(bundle, known)
     if flows == known.flows and objects == known.objects:
         return []
-    replaced = {o.name for o in bundle.orchestrations}
+    orchestrations = known.orchestrations | {o.name for o in bundle.orchestrations}
+    replaced = _replaced(bundle, known)
     out = []
-    for o, version in deployed:
-        if o.name in replaced:
+    for d, version in deployed:
+        if (isinstance(d, Orchestration), d.name) in replaced:
             continue
-        before = set(OrchestrationCheck(o, known.flows, known.objects).run())
-        for p in OrchestrationCheck(o, flows, objects).run():
-            if p not in before:
-                message = (
-                    f"deployed orchestration {o.name!r} (version {version}) would break: "
-                    f"{p.message}"
-                )
-                out.append(Problem(message, p.file, p.line, p.field))
+        before = {_where(p) for p in _check(d, known.flows, known.objects, orchestrations)}
+        for p in _check(d, flows, objects, orchestrations):
+            if _where(p) not in before:
+                out.append(_blamed(d, version, p))
     return out
+
+
+def _replaced(bundle: Bundle, known: Known) -> set[tuple[bool, str]]:
+    """(is an orchestration, name) of the deployed definitions that will not be used: those the
+    bundle deploys again, and YAML flows a Python flow of the same name runs in place of."""
+    out = {(True, o.name) for o in bundle.orchestrations}
+    flow_defs: list[ScreenFlow | FlowDef] = [*bundle.screen_flows, *bundle.flows]
+    out |= {(False, d.name) for d in flow_defs}
+    return out | {(False, name) for name in known.python_flows}
+
+
+def _check(
+    d: Dependent,
+    flows: Mapping[str, FlowSignature],
+    objects: Mapping[str, ObjectDef],
+    orchestrations: frozenset[str],
+) -> list[Problem]:
+    if isinstance(d, Orchestration):
+        return OrchestrationCheck(d, flows, objects).run()
+    if isinstance(d, ScreenFlow):
+        return screen_flow(d, objects)
+    return flow(d, orchestrations, objects)
+
+
+def _blamed(d: Dependent, version: int, p: Problem) -> Problem:
+    """A problem of a deployed definition, named by its version: the file it was deployed from
+    is no file of the folder being deployed (and may be gone); its line is one of that
+    version's text."""
+    kind = {Orchestration: "orchestration", ScreenFlow: "screen flow", FlowDef: "flow"}[type(d)]
+    at = f" (line {p.line})" if p.line else ""
+    message = f"deployed {kind} {d.name!r} v{version}{at} would break: {p.message}"
+    return Problem(message, field=p.field)
+
+
+def _where(p: Problem) -> tuple[str | None, int | None, str | None]:
+    return p.file, p.line, p.field
 
 
 def _python_twins(bundle: Bundle, known: Known) -> list[Problem]:

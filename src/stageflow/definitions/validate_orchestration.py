@@ -143,7 +143,10 @@ class OrchestrationCheck:
         self._cycles(stage, where)
 
     def _step(self, step: Step, siblings: set[str], where: str) -> None:
-        self.scope = Scope(self.scope.node, step.name)  # what is read once, as the step starts
+        # what is read once, as the step starts: a step started by conditions or an evaluation
+        # flow may start after any sibling completed, so it may read any sibling's outputs
+        waits = isinstance(step.start, WhenConditions | WhenEvaluationFlow)
+        self.scope = Scope(self.scope.node, step.name, waits)
         self._step_kind(step, where)
         if step.record is not None:
             self._refs(step.record, step.loc.at("record"), f"{where}.record")

@@ -1,4 +1,4 @@
-"""Validation of the record reads and writes flows make: the objects and fields they name.
+"""Validation of the record writes flows make: the objects and fields they name.
 
 A write to an unknown object or field is refused at run time, every time (services/records.py);
 finding it on deploy turns a step that would fail for good into a problem with file and line.
@@ -23,16 +23,17 @@ def screen_flow_updates(sf: ScreenFlow, objects: Mapping[str, ObjectDef]) -> lis
 
 
 def flow_element(e: FlowElement, objects: Mapping[str, ObjectDef]) -> list[Problem]:
-    """The object of a get, create or update element, and the fields a create or update sets."""
+    """The object and the fields of a create or update element. A get is not checked: it may
+    read a host application's record of an object no definition declares."""
     kind = e.kind
-    if kind not in (ElementKind.GET_RECORD, ElementKind.CREATE_RECORD, ElementKind.UPDATE_RECORD):
+    if kind not in (ElementKind.CREATE_RECORD, ElementKind.UPDATE_RECORD):
         return []
     obj = e.config.get("object")
     if not isinstance(obj, str):
         return []  # missing or not a name: the loader reports it
-    values = e.config.get("values") if kind is not ElementKind.GET_RECORD else {}
     prefix = f"{kind.value}."
-    return _write(obj, values, objects, e.loc, prefix, f"elements[{e.name}].{kind.value}")
+    where = f"elements[{e.name}].{kind.value}"
+    return _write(obj, e.config.get("values"), objects, e.loc, prefix, where)
 
 
 def _write(

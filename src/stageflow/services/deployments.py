@@ -22,7 +22,7 @@ from stageflow.definitions.model import (
 )
 from stageflow.definitions.project import Project, find
 from stageflow.definitions.source import load_yaml
-from stageflow.definitions.validate import Known, dependents, validate
+from stageflow.definitions.validate import Dependent, Known, dependents, validate
 from stageflow.errors import DefinitionError, Problem
 from stageflow.flows.registry import Registry, import_modules
 from stageflow.services.runtime import Runtime, reading, transaction
@@ -54,21 +54,22 @@ def _prepare(
 
 
 def _problems(conn: Connection, registry: Registry, bundle: Bundle) -> list[Problem]:
-    """The bundle's own problems, and what it would break in the deployed orchestrations."""
+    """The bundle's own problems, and what it would break in the deployed orchestrations and
+    flows."""
     flows = dict(registry.signatures())
     objects: dict[str, ObjectDef] = {}
-    orchestrations: list[tuple[Orchestration, int]] = []
+    deployed: list[tuple[Dependent, int]] = []
     for v in store.all_active(conn):
         d = store.parsed(conn, v.id)
+        if isinstance(d, ObjectDef):
+            objects[d.name] = d
+            continue
         if isinstance(d, ScreenFlow | FlowDef):
             flows.setdefault(d.name, signature_of(d))
-        elif isinstance(d, ObjectDef):
-            objects[d.name] = d
-        else:
-            orchestrations.append((d, v.version))
-    names = frozenset(o.name for o, _ in orchestrations)
+        deployed.append((d, v.version))
+    names = frozenset(d.name for d, _ in deployed if isinstance(d, Orchestration))
     known = Known(flows, objects, names, registry.origins())
-    return validate(bundle, known) + dependents(bundle, known, orchestrations)
+    return validate(bundle, known) + dependents(bundle, known, deployed)
 
 
 def check(rt: Runtime, path: Path) -> list[Problem]:
