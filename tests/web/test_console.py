@@ -134,3 +134,48 @@ def test_setup_upload_names_files_as_the_api_does_and_refuses_bad_names(seeded: 
         assert f"<li>[files]: {bad!r} is not a file name to deploy" in unescape(refused.text)
         assert "Nothing was deployed" in refused.text
     assert seeded.app.versions("orchestration", "Bad") == []
+
+
+def _guide_form(c: TestClient, case_id: str) -> tuple[str, str]:
+    """The Work Guide's form on a record page: its action and its sealed state."""
+    page = c.get(f"/records/Case/{case_id}")
+    assert page.headers["cache-control"] == "no-store"  # not shown again by Back after logout
+    action = re.search(r'<form method="post" action="(/records/Case/[^"]+/work/[^"]+)"', page.text)
+    state = re.search(r'name="state" value="([^"]+)"', page.text)
+    assert action, page.text
+    assert state, page.text
+    return action.group(1), state.group(1)
+
+
+def test_a_work_guide_state_finishes_only_the_work_item_it_was_shown_for(seeded: Seeded) -> None:
+    """A state copied from one work item's form, posted for another item, is refused: its
+    variables (the record id among them) would write to the first item's record."""
+    app, c = seeded.app, seeded.client
+    other_case = app.records.create("Case", {"Subject": "Draft", "Status": "Escalated",
+                                             "Category": "Roof", "Owner": "alice"}).id  # fmt: skip
+    [other_item] = app.work_items(run=app.runs(record=other_case)[0].id)
+    csrf = _login(c, "alice")
+    _, first_state = _guide_form(c, seeded.case_id)
+    second_action, _ = _guide_form(c, other_case)
+    assert second_action.endswith(other_item.id)
+    posted = c.post(second_action, data={"csrf_token": csrf, "state": first_state,
+                                         "action": "next", "priority": "High",
+                                         "affected_units": "2"})  # fmt: skip
+    assert posted.status_code == 422
+    assert "the screen flow state was changed or is not from this server" in unescape(posted.text)
+    assert app.work_item(other_item.id).status == "Assigned"
+    assert app.work_item(seeded.item_id).status == "Assigned"
+
+
+def test_the_guide_submits_next_on_enter_and_links_other_items_from_anywhere(
+    seeded: Seeded,
+) -> None:
+    app, c = seeded.app, seeded.client
+    app.start("Case_Management", record=seeded.case_id)  # a second item on the same record
+    _login(c, "alice")
+    page = c.get(f"/records/Case/{seeded.case_id}").text
+    buttons = re.findall(r'<button type="submit" name="action" value="(\w+)"', page)
+    assert buttons[0] in ("next", "finish")  # the first submit button is what Enter presses
+    links = re.findall(r'href="([^"]*\?item=[^"]+)"', page)
+    assert links
+    assert all(link.startswith(f"/records/Case/{seeded.case_id}?item=") for link in links)

@@ -89,7 +89,7 @@ def _html_error(status: int, title: str, exc: StageflowError) -> HTMLResponse:
         f'<h1>{status} · {html.escape(title)}</h1><ul class="error" role="alert">{items}</ul>'
         '<p><a href="/work-items">Back to my work items</a></p></main></body></html>'
     )
-    return HTMLResponse(body, status_code=status)
+    return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -25,8 +25,11 @@ from stageflow.web.ui.render import page
 router = APIRouter(include_in_schema=False)
 
 
-def _key(app: AppDep) -> bytes:
-    return app.rt.settings.secret_key.encode()
+def _key(app: AppDep, item_id: str, username: str) -> bytes:
+    """The key a work item's form state is sealed with, for that item and user only: a state
+    copied from another work item's form must not finish this one (its variables, the record
+    id among them, would write to the other item's record)."""
+    return f"{app.rt.settings.secret_key}\x00{item_id}\x00{username}".encode()
 
 
 def _record_page(
@@ -56,7 +59,7 @@ def _record_page(
         if state is None or state.flow != flow.name:
             state = screen_runtime.start(flow, item.inputs)
         screen = screen_runtime.render(flow, state)
-        token = seal(state, _key(app))
+        token = seal(state, _key(app, current.id, username))
     return page(
         request,
         "record.html",
@@ -126,7 +129,7 @@ def _work(
     item, flow = work_items.open_item(app.rt, item_id, username)
     if not token:
         raise InvalidInput("the screen flow's state is missing; reload the page")
-    state = unseal(flow, token, _key(app))
+    state = unseal(flow, token, _key(app, item_id, username))
     result = screen_runtime.submit(flow, state, fields, action)
     if not isinstance(result, Finished):
         code = 422 if result.has_errors else 200

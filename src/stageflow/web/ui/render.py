@@ -13,6 +13,11 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
+# A page shows one user's work: not kept by the browser, so Back after logging out (or another
+# user of the same browser) does not show it again.
+NO_STORE = {"Cache-Control": "no-store", "Vary": "Cookie"}
+
+
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     html = _env.get_template(name).render(request=request, **context)
-    return HTMLResponse(html, status_code=status)
+    return HTMLResponse(html, status_code=status, headers=NO_STORE)
