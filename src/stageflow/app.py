@@ -78,10 +78,7 @@ class People:
         password: str | None = None,
     ) -> User:
         """Add a user (role admin, supervisor or user), optionally with a login password."""
-        created = people.create_user(self._rt, username, name, email, role)
-        if password is not None:
-            auth.set_password(self._rt, username, password)
-        return created
+        return people.create_user(self._rt, username, name, email, role, password)
 
     def update_user(self, username: str, **changes: Any) -> User:
         return people.update_user(self._rt, username, **changes)

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import Connection
 
 from stageflow.errors import InvalidInput, NotFound, Problem
+from stageflow.services import auth
 from stageflow.services.permissions import Role
 from stageflow.services.runtime import Runtime, reading, transaction
 from stageflow.store import people as store
@@ -28,15 +29,20 @@ def create_user(
     name: str | None = None,
     email: str | None = None,
     role: str = Role.USER.value,
+    password: str | None = None,
 ) -> User:
+    """Add a user, with a login password when one is given: both or neither are written."""
     _check_name(username, "user")
     _check_role(role)
+    hashed = None if password is None else auth.password_hash(password)
     with transaction(rt) as tx:
         if store.user(tx.conn, username) is not None:
             raise InvalidInput(Problem(f"user {username!r} exists already", field="username"))
         store.add_user(
             tx.conn, username, name or username, email or f"{username}@localhost", role, tx.now
         )
+        if hashed is not None:
+            store.update_user(tx.conn, username, password_hash=hashed)
         found = store.user(tx.conn, username)
         assert found is not None
         return found
