@@ -243,6 +243,16 @@ def record_changed(
         return record_changed_in(tx, obj, record_id, values, prior, by)
 
 
+def field_types(rt: Runtime, obj: str) -> dict[str, DataType]:
+    """The declared type of each field of `obj` ({} for an object not deployed), with Name and
+    Owner, which every record has: what a front door reading values as text parses them by."""
+    with reading(rt) as tx:
+        schema = object_def(tx.conn, obj)
+    if schema is None:
+        return {}
+    return {"Name": DataType.TEXT, "Owner": DataType.USER} | {f.name: f.type for f in schema.fields}
+
+
 def get(rt: Runtime, record_id: str) -> RecordRow:
     with reading(rt) as tx:
         row = store.get(tx.conn, record_id)

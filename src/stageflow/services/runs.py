@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from stageflow.definitions.datatypes import literal_fits, type_name
-from stageflow.definitions.model import Orchestration, OrchestrationType
+from stageflow.definitions.model import DataType, Orchestration, OrchestrationType
 from stageflow.engine import new_run
 from stageflow.engine.events import CancelRun, Event, Reevaluate, ResumeRun, StartRun, SuspendRun
 from stageflow.engine.state import Run
@@ -231,6 +231,15 @@ def get(rt: Runtime, run_id: str) -> RunView:
 def find(rt: Runtime, **filters: Any) -> list[RunSummary]:
     with reading(rt) as tx:
         return store.list_runs(tx.conn, **filters)
+
+
+def input_types(rt: Runtime, name: str) -> dict[str, DataType]:
+    """The declared type of each input of the active orchestration `name` ({} when none is
+    active: starting it is refused anyway)."""
+    with reading(rt) as tx:
+        version = defs_store.active(tx.conn, "orchestration", name)
+        found = None if version is None else defs_store.parsed_version(tx.conn, version)
+    return {v.name: v.type for v in found.inputs} if isinstance(found, Orchestration) else {}
 
 
 def resolve_id(rt: Runtime, prefix: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from stageflow.definitions.model import AssigneeKind, ScreenFlow
+from stageflow.definitions.model import AssigneeKind, DataType, ScreenFlow
 from stageflow.engine.events import CompleteWorkItem, ReassignWorkItem
 from stageflow.engine.state import Principal, WorkItem
 from stageflow.engine.statuses import WorkItemStatus
@@ -150,6 +150,13 @@ def involves(
 def get(rt: Runtime, item_id: str) -> WorkItemRow:
     with reading(rt) as tx:
         return _item(tx, item_id)
+
+
+def output_types(rt: Runtime, item_id: str) -> dict[str, DataType]:
+    """The declared type of each output of the work item's screen flow."""
+    with reading(rt) as tx:
+        item = load_for_item(tx, item_id, lock=False).work_items[item_id]
+        return {v.name: v.type for v in screen_flow(tx.conn, item.flow).outputs}
 
 
 def open_item(rt: Runtime, item_id: str, user: str) -> tuple[WorkItem, ScreenFlow]:
