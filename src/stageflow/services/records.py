@@ -14,6 +14,7 @@ from stageflow.errors import InvalidInput, NotFound, Problem
 from stageflow.flows.values import NotStorable, storable
 from stageflow.ids import new_id
 from stageflow.services import triggers
+from stageflow.services.filters import check_limit
 from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.store import definitions as defs_store
 from stageflow.store import people
@@ -269,5 +270,6 @@ def delete(rt: Runtime, record_id: str) -> None:
 
 
 def find(rt: Runtime, obj: str, limit: int = 200, owner: str | None = None) -> list[RecordRow]:
+    check_limit(limit)
     with reading(rt) as tx:
         return store.find(tx.conn, obj, limit, owner)

@@ -11,9 +11,11 @@ from stageflow.definitions.model import DataType, Orchestration, OrchestrationTy
 from stageflow.engine import new_run
 from stageflow.engine.events import CancelRun, Event, Reevaluate, ResumeRun, StartRun, SuspendRun
 from stageflow.engine.state import Run
+from stageflow.engine.statuses import RunStatus
 from stageflow.errors import InvalidInput, NotFound, Problem, StageflowError
 from stageflow.ids import new_id
 from stageflow.services.driver import drive, load_record
+from stageflow.services.filters import check_limit, check_status
 from stageflow.services.records import kept
 from stageflow.services.runtime import MAX_NESTED_STARTS, Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
@@ -229,6 +231,8 @@ def get(rt: Runtime, run_id: str) -> RunView:
 
 
 def find(rt: Runtime, **filters: Any) -> list[RunSummary]:
+    check_status(filters.get("status"), RunStatus, "run")
+    check_limit(filters.get("limit"))
     with reading(rt) as tx:
         return store.list_runs(tx.conn, **filters)
 

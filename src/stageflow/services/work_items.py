@@ -15,6 +15,7 @@ from stageflow.errors import InvalidInput, NotFound, PermissionDenied, Problem, 
 from stageflow.flows.screen import check_outputs, record_updates
 from stageflow.services import records as records_service
 from stageflow.services.driver import drive
+from stageflow.services.filters import check_limit, check_status
 from stageflow.services.runs import load_for_item, repeated
 from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
@@ -117,6 +118,8 @@ def inbox(
     descending: bool = True,
     orchestration: str | None = None,
 ) -> list[WorkItemRow]:
+    check_status(status, WorkItemStatus, "work item")
+    check_limit(limit)
     with reading(rt) as tx:
         groups = people.memberships_of(tx.conn, user)
         return store.inbox(
@@ -134,6 +137,8 @@ def is_theirs(rt: Runtime, user: str, row: WorkItemRow) -> bool:
 
 
 def search(rt: Runtime, **filters: Any) -> list[WorkItemRow]:
+    check_status(filters.get("status"), WorkItemStatus, "work item")
+    check_limit(filters.get("limit"))
     with reading(rt) as tx:
         return store.search(tx.conn, **filters)
 
