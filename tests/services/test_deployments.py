@@ -8,7 +8,8 @@ from textwrap import dedent
 import pytest
 
 from stageflow.app import App
-from stageflow.errors import DefinitionError
+from stageflow.errors import DefinitionError, InvalidInput
+from tests.conftest import EXAMPLES
 
 NOTE_FLOW = dedent(
     """\
@@ -95,3 +96,18 @@ def test_the_flow_deploys_with_the_orchestration_that_gives_the_new_input(
 
     assert sorted((d.name, d.version) for d in deployed) == [("Noting", 2), ("Write_Note", 2)]
     assert noting.start("Noting").status == "Completed"
+
+
+def test_activating_a_kind_that_does_not_exist_names_the_kind(app: App) -> None:
+    """It said "[version]: bogus 'Case_Management' has no version 1"."""
+    app.deploy(EXAMPLES)
+    kinds = "orchestration, object, screen_flow, flow"
+    with pytest.raises(
+        InvalidInput, match=rf"\[kind\]: 'bogus' is not a kind of definition \({kinds}\)"
+    ):
+        app.activate("bogus", "Case_Management", 1)
+    with pytest.raises(InvalidInput, match=r"\[kind\]"):
+        app.deactivate("orchestrations", "Case_Management")
+    assert [v.active for v in app.versions("orchestration", "Case_Management")] == [True]
+    with pytest.raises(DefinitionError, match=r"\[version\]: orchestration 'Case_Management' has"):
+        app.activate("orchestration", "Case_Management", 2)
