@@ -41,7 +41,8 @@ def when(value: datetime | None) -> str:
 
 def problems(items: Sequence[Problem], title: str = "error") -> None:
     for p in items:
-        err.print(Text(f"{title}: ", style="bold red") + Text(str(p)))
+        # one line each, however long: Rich would wrap it at 80 columns when piped
+        err.print(Text(f"{title}: ", style="bold red") + Text(str(p)), soft_wrap=True)
 
 
 # Columns of ids, which people copy into other commands (work-items complete ID...).
