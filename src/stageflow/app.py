@@ -23,7 +23,7 @@ from stageflow.services.deployments import Deployed
 from stageflow.services.runtime import Runtime
 from stageflow.services.views import RunView
 from stageflow.store import schema
-from stageflow.store.db import database_url, is_sqlite, make_engine
+from stageflow.store.db import database_url, is_sqlite, make_engine, opening
 from stageflow.store.definitions import DeployedVersion
 from stageflow.store.people import Group, User
 from stageflow.store.records import RecordRow
@@ -78,10 +78,7 @@ class People:
         password: str | None = None,
     ) -> User:
         """Add a user (role admin, supervisor or user), optionally with a login password."""
-        created = people.create_user(self._rt, username, name, email, role)
-        if password is not None:
-            auth.set_password(self._rt, username, password)
-        return created
+        return people.create_user(self._rt, username, name, email, role, password)
 
     def update_user(self, username: str, **changes: Any) -> User:
         return people.update_user(self._rt, username, **changes)
@@ -263,8 +260,10 @@ def connect(
     `upgrade` brings the schema to the current version first. `embedded_worker` (default: on
     for SQLite) makes calls that move a run also carry out its queued asynchronous steps.
     """
-    engine = make_engine(database_url(url))
-    if upgrade:
-        schema.ensure_current(engine)
+    full_url = database_url(url)
+    with opening(full_url):
+        engine = make_engine(full_url)
+        if upgrade:
+            schema.ensure_current(engine)
     embedded = is_sqlite(engine) if embedded_worker is None else embedded_worker
     return App(Runtime(engine, registry or REGISTRY, embedded_worker=embedded))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import stageflow
@@ -12,9 +10,10 @@ from tests.conftest import EXAMPLES
 
 
 def test_demo_loads_runs_in_several_statuses(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    """Also on PostgreSQL, where no embedded worker starts the runs records trigger."""
+    db = db_url
     assert main(["--db", db, "demo", "--no-server", "--examples", str(EXAMPLES)]) == 0
     printed = capsys.readouterr().out
     assert "alice  / alice-demo" in printed
@@ -29,3 +28,18 @@ def test_demo_loads_runs_in_several_statuses(
     # A second start shows the same database instead of seeding it again.
     assert main(["--db", db, "demo", "--no-server", "--examples", str(EXAMPLES)]) == 0
     assert "has runs already" in capsys.readouterr().out
+
+
+def test_demo_on_a_database_with_users_but_no_runs_says_what_to_do(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = stageflow.connect(sqlite_url)
+    app.people.create_user("alice")
+    app.close()
+    assert main(["--db", sqlite_url, "demo", "--no-server", "--examples", str(EXAMPLES)]) == 2
+    err = capsys.readouterr().err
+    assert "has users but no runs" in err
+    assert "give the demo an empty database with --db" in err
+    app = stageflow.connect(sqlite_url)
+    assert app.versions() == []  # nothing was deployed either
+    app.close()

@@ -8,7 +8,7 @@ from textwrap import dedent
 import pytest
 
 from stageflow.app import App
-from stageflow.errors import DefinitionError, Problem
+from stageflow.errors import DefinitionError, InvalidInput, Problem
 from tests.conftest import EXAMPLES
 
 NOTE_FLOW = dedent(
@@ -124,3 +124,18 @@ def test_an_object_that_would_break_a_deployed_flows_record_writes_is_refused(
     ]
     assert app.validate(folder) == list(refused.value.problems)
     assert app.versions() == before
+
+
+def test_activating_a_kind_that_does_not_exist_names_the_kind(app: App) -> None:
+    """It said "[version]: bogus 'Case_Management' has no version 1"."""
+    app.deploy(EXAMPLES)
+    kinds = "orchestration, object, screen_flow, flow"
+    with pytest.raises(
+        InvalidInput, match=rf"\[kind\]: 'bogus' is not a kind of definition \({kinds}\)"
+    ):
+        app.activate("bogus", "Case_Management", 1)
+    with pytest.raises(InvalidInput, match=r"\[kind\]"):
+        app.deactivate("orchestrations", "Case_Management")
+    assert [v.active for v in app.versions("orchestration", "Case_Management")] == [True]
+    with pytest.raises(DefinitionError, match=r"\[version\]: orchestration 'Case_Management' has"):
+        app.activate("orchestration", "Case_Management", 2)

@@ -210,3 +210,19 @@ def test_deploy_by_upload_refuses_a_name_that_is_no_files(seeded: Seeded) -> Non
     [error] = refused.json()["errors"]
     assert error["field"] == "files"
     assert error["message"].startswith("'.' is not a file name to deploy")
+
+
+def test_an_unknown_status_filter_is_refused_naming_status(seeded: Seeded) -> None:
+    c, admin = seeded.client, seeded.headers("admin")
+    for url, params in (
+        ("runs", {"status": "Bogus"}),
+        ("work-items", {"mine": "false", "status": "assigned"}),
+        ("work-items", {"status": "Bogus"}),
+    ):
+        bad = c.get(f"{API}/{url}", params=params, headers=admin)
+        assert bad.status_code == 422, (url, params, bad.text)
+        [error] = bad.json()["errors"]
+        assert error["field"] == "status"
+        assert f"{params['status']!r} is not a" in error["message"]
+        assert "Completed" in error["message"]  # the statuses there are
+    assert c.get(f"{API}/work-items", params={"status": "Completed"}, headers=admin).is_success

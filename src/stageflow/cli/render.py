@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 from rich.tree import Tree
 
@@ -40,7 +41,12 @@ def when(value: datetime | None) -> str:
 
 def problems(items: Sequence[Problem], title: str = "error") -> None:
     for p in items:
-        err.print(Text(f"{title}: ", style="bold red") + Text(str(p)))
+        # one line each, however long: Rich would wrap it at 80 columns when piped
+        err.print(Text(f"{title}: ", style="bold red") + Text(str(p)), soft_wrap=True)
+
+
+# Columns of ids, which people copy into other commands (work-items complete ID...).
+ID_COLUMNS = frozenset({"id", "context record"})
 
 
 def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None) -> None:
@@ -52,7 +58,17 @@ def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], title: str | No
     if count == 0:
         out.print(f"[dim]no {title.lower() if title else 'rows'}[/dim]")
         return
+    for column in t.columns:
+        if str(column.header).lower() in ID_COLUMNS:
+            _whole(column)
     out.print(t)
+
+
+def _whole(column: Column) -> None:
+    """Never shrink an id to 'd3zym…': Rich fits a table to the terminal (80 columns when
+    piped) by cutting cells, and a cut id cannot be typed back. The other columns give way."""
+    column.no_wrap = True
+    column.min_width = max((cell_len(str(cell)) for cell in column.cells), default=0)
 
 
 def _values(values: Any) -> str:

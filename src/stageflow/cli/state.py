@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from math import isfinite
 from typing import Any
 
 import typer
 
 from stageflow.app import App, connect
-from stageflow.definitions.source import load_yaml
+from stageflow.definitions.model import DataType
 from stageflow.errors import InvalidInput, Problem
 
 
@@ -34,19 +38,64 @@ def options(ctx: typer.Context) -> Options:
     return found
 
 
-def parse_value(text: str) -> Any:
-    """A command-line value as YAML reads it: 42, 4.5, true, [a, b], or text."""
-    data, problems = load_yaml(text, "<value>")
-    if problems or isinstance(data, dict):
+# Types whose values are text: a command-line value for them is kept exactly as typed.
+_VERBATIM = frozenset(
+    {
+        DataType.TEXT, DataType.LONG_TEXT, DataType.DISPLAY_TEXT, DataType.EMAIL, DataType.URL,
+        DataType.PICKLIST, DataType.RADIO, DataType.LOOKUP, DataType.USER,
+    }
+)  # fmt: skip
+_LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+def parse_value(text: str, declared: DataType | None = None) -> Any:
+    """A command-line value as the same value sent through REST would be.
+
+    For a text-like target it is the text as typed; for a date or datetime, its ISO text (or
+    null). Otherwise, and where the target's type is unknown, JSON's rules: true, false, null,
+    numbers as JSON writes them, [..] and {..}; anything else is text. Never YAML's: 0044 is
+    not octal 36, 12:30 not 750 (base 60), 2024-01-05 not a date object. The service checks
+    the value against the type and names the field when it does not fit.
+    """
+    if declared in _VERBATIM:
         return text
-    return text if data is None and text.strip() not in ("null", "~") else data
+    value = _json(text)
+    if declared in (DataType.DATE, DataType.DATETIME) and value is not None:
+        return text
+    return value
 
 
-def pairs(items: list[str] | None, option: str) -> dict[str, Any]:
+def _json(text: str) -> Any:
+    stripped = text.strip()
+    if stripped in _LITERALS:
+        return _LITERALS[stripped]
+    try:
+        if _JSON_NUMBER.fullmatch(stripped):
+            number = float(stripped) if any(c in stripped for c in ".eE") else int(stripped)
+            if isinstance(number, float) and not isfinite(number):
+                return text  # 1e999 has no JSON form
+            return number
+        if stripped.startswith(("[", "{")):
+            return json.loads(stripped, parse_constant=_no_constant)
+    except ValueError:  # not JSON after all (or an integer of thousands of digits): text
+        return text
+    return text
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # json.loads accepts NaN and Infinity otherwise
+
+
+def pairs(
+    items: list[str] | None, option: str, types: Mapping[str, DataType] | None = None
+) -> dict[str, Any]:
+    """NAME=VALUE options as a dict, each value parsed by the declared type of NAME in `types`
+    (the target's fields, inputs or outputs) when the command knows it."""
     out: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise InvalidInput(Problem(f"{item!r}: expected {option} NAME=VALUE", field=option))
-        out[key.strip()] = parse_value(value)
+        out[key.strip()] = parse_value(value, (types or {}).get(key.strip()))
     return out

@@ -40,15 +40,21 @@ def _secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def set_password(rt: Runtime, username: str, password: str) -> None:
+def password_hash(password: str) -> str:
+    """The hash to store for a password, once it is long enough (refused before any write)."""
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(
             Problem(f"a password has at least {MIN_PASSWORD} characters", field="password")
         )
+    return _hasher.hash(password)
+
+
+def set_password(rt: Runtime, username: str, password: str) -> None:
+    hashed = password_hash(password)  # hashing takes a while: not inside the transaction
     with transaction(rt) as tx:
         if store.user(tx.conn, username) is None:
             raise NotFound(Problem(f"no user {username!r}", field="username"))
-        store.update_user(tx.conn, username, password_hash=_hasher.hash(password))
+        store.update_user(tx.conn, username, password_hash=hashed)
 
 
 def end_sessions(rt: Runtime, username: str) -> None:

@@ -23,7 +23,7 @@ from stageflow.definitions.model import (
 from stageflow.definitions.project import Project, find
 from stageflow.definitions.source import load_yaml
 from stageflow.definitions.validate import Dependent, Known, dependents, validate
-from stageflow.errors import DefinitionError, Problem
+from stageflow.errors import DefinitionError, InvalidInput, Problem
 from stageflow.flows.registry import Registry, import_modules
 from stageflow.services.runtime import Runtime, reading, transaction
 from stageflow.store import definitions as store
@@ -143,6 +143,9 @@ def versions(
 
 def set_active(rt: Runtime, kind: str, name: str, version: int | None) -> None:
     """Activate `version` of a definition, or deactivate it when `version` is None."""
+    if kind not in {k.value for k in Kind}:  # else "bogus 'X' has no version 1" blames it
+        kinds = ", ".join(k.value for k in Kind)
+        raise InvalidInput(Problem(f"{kind!r} is not a kind of definition ({kinds})", field="kind"))
     with transaction(rt) as tx:
         store.lock_versions(tx.conn, kind, name)  # sees a deploy that committed meanwhile
         if version is None:

@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Column, Connection, String
 
 from stageflow.errors import InvalidInput, NotFound, Problem
+from stageflow.services import auth
 from stageflow.services.permissions import Role
 from stageflow.services.runtime import Runtime, reading, transaction
 from stageflow.store import people as store
+from stageflow.store import tables as t
 from stageflow.store.people import Group, User
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.@-]*$")
 
 
-def _check_name(name: str, what: str) -> None:
+def _check_name(name: str, what: str, field: str = "name") -> None:
     if not _NAME.match(name):
         raise InvalidInput(
-            Problem(f"{name!r} is not a valid {what} name (letters, digits, _ . @ -)", field="name")
+            Problem(f"{name!r} is not a valid {what} name (letters, digits, _ . @ -)", field=field)
         )
+    column = t.users.c.username if what == "user" else t.groups.c.name
+    _check_length(name, column, f"a {what} name", field)
+
+
+def _check_length(value: str | None, column: Column[Any], what: str, field: str) -> None:
+    """Refuse what the column cannot hold, naming the field (PostgreSQL refuses it with a
+    traceback, SQLite would keep it whole)."""
+    longest = column.type.length if isinstance(column.type, String) else None
+    if value is not None and longest is not None and len(value) > longest:
+        raise InvalidInput(
+            Problem(f"{what} has at most {longest} characters, got {len(value)}", field=field)
+        )
+
+
+def _check_details(name: str | None, email: str | None) -> None:
+    _check_length(name, t.users.c.name, "a user's name", "name")
+    _check_length(email, t.users.c.email, "an email address", "email")
 
 
 def create_user(
@@ -28,15 +48,21 @@ def create_user(
     name: str | None = None,
     email: str | None = None,
     role: str = Role.USER.value,
+    password: str | None = None,
 ) -> User:
-    _check_name(username, "user")
+    """Add a user, with a login password when one is given: both or neither are written."""
+    _check_name(username, "user", "username")
+    _check_details(name, email)
     _check_role(role)
+    hashed = None if password is None else auth.password_hash(password)
     with transaction(rt) as tx:
         if store.user(tx.conn, username) is not None:
             raise InvalidInput(Problem(f"user {username!r} exists already", field="username"))
         store.add_user(
             tx.conn, username, name or username, email or f"{username}@localhost", role, tx.now
         )
+        if hashed is not None:
+            store.update_user(tx.conn, username, password_hash=hashed)
         found = store.user(tx.conn, username)
         assert found is not None
         return found
@@ -57,6 +83,7 @@ def update_user(
     role: str | None = None,
     active: bool | None = None,
 ) -> User:
+    _check_details(name, email)
     if role is not None:
         _check_role(role)
     changes = {
@@ -90,6 +117,7 @@ def create_group(
     members: list[str] | None = None,
 ) -> Group:
     _check_name(name, kind)
+    _check_length(label, t.groups.c.label, f"a {kind}'s label", "label")
     with transaction(rt) as tx:
         if store.group(tx.conn, name) is not None:
             raise InvalidInput(

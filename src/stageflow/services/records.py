@@ -14,6 +14,7 @@ from stageflow.errors import InvalidInput, NotFound, Problem
 from stageflow.flows.values import NotStorable, storable
 from stageflow.ids import new_id
 from stageflow.services import triggers
+from stageflow.services.filters import check_limit
 from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.store import definitions as defs_store
 from stageflow.store import people
@@ -246,6 +247,16 @@ def record_changed(
         return record_changed_in(tx, obj, record_id, values, prior, by)
 
 
+def field_types(rt: Runtime, obj: str) -> dict[str, DataType]:
+    """The declared type of each field of `obj` ({} for an object not deployed), with Name and
+    Owner, which every record has: what a front door reading values as text parses them by."""
+    with reading(rt) as tx:
+        schema = object_def(tx.conn, obj)
+    if schema is None:
+        return {}
+    return {"Name": DataType.TEXT, "Owner": DataType.USER} | {f.name: f.type for f in schema.fields}
+
+
 def get(rt: Runtime, record_id: str) -> RecordRow:
     with reading(rt) as tx:
         row = store.get(tx.conn, record_id)
@@ -262,5 +273,6 @@ def delete(rt: Runtime, record_id: str) -> None:
 
 
 def find(rt: Runtime, obj: str, limit: int = 200, owner: str | None = None) -> list[RecordRow]:
+    check_limit(limit)
     with reading(rt) as tx:
         return store.find(tx.conn, obj, limit, owner)

@@ -7,13 +7,15 @@ from dataclasses import replace
 from typing import Any
 
 from stageflow.definitions.datatypes import literal_fits, type_name
-from stageflow.definitions.model import Orchestration, OrchestrationType
+from stageflow.definitions.model import DataType, Orchestration, OrchestrationType
 from stageflow.engine import new_run
 from stageflow.engine.events import CancelRun, Event, Reevaluate, ResumeRun, StartRun, SuspendRun
 from stageflow.engine.state import Run
+from stageflow.engine.statuses import RunStatus
 from stageflow.errors import InvalidInput, NotFound, Problem, StageflowError
 from stageflow.ids import new_id
 from stageflow.services.driver import drive, load_record
+from stageflow.services.filters import check_limit, check_status
 from stageflow.services.records import kept
 from stageflow.services.runtime import MAX_NESTED_STARTS, Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
@@ -229,8 +231,19 @@ def get(rt: Runtime, run_id: str) -> RunView:
 
 
 def find(rt: Runtime, **filters: Any) -> list[RunSummary]:
+    check_status(filters.get("status"), RunStatus, "run")
+    check_limit(filters.get("limit"))
     with reading(rt) as tx:
         return store.list_runs(tx.conn, **filters)
+
+
+def input_types(rt: Runtime, name: str) -> dict[str, DataType]:
+    """The declared type of each input of the active orchestration `name` ({} when none is
+    active: starting it is refused anyway)."""
+    with reading(rt) as tx:
+        version = defs_store.active(tx.conn, "orchestration", name)
+        found = None if version is None else defs_store.parsed_version(tx.conn, version)
+    return {v.name: v.type for v in found.inputs} if isinstance(found, Orchestration) else {}
 
 
 def resolve_id(rt: Runtime, prefix: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from stageflow.definitions.model import AssigneeKind, ScreenFlow
+from stageflow.definitions.model import AssigneeKind, DataType, ScreenFlow
 from stageflow.engine.events import CompleteWorkItem, ReassignWorkItem
 from stageflow.engine.state import Principal, WorkItem
 from stageflow.engine.statuses import WorkItemStatus
@@ -16,6 +16,7 @@ from stageflow.flows.screen import check_outputs, record_updates
 from stageflow.flows.screen_runtime import RecordWrite
 from stageflow.services import records as records_service
 from stageflow.services.driver import drive
+from stageflow.services.filters import check_limit, check_status
 from stageflow.services.runs import load_for_item, repeated
 from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
@@ -135,6 +136,8 @@ def inbox(
     descending: bool = True,
     orchestration: str | None = None,
 ) -> list[WorkItemRow]:
+    check_status(status, WorkItemStatus, "work item")
+    check_limit(limit)
     with reading(rt) as tx:
         groups = people.memberships_of(tx.conn, user)
         return store.inbox(
@@ -152,6 +155,8 @@ def is_theirs(rt: Runtime, user: str, row: WorkItemRow) -> bool:
 
 
 def search(rt: Runtime, **filters: Any) -> list[WorkItemRow]:
+    check_status(filters.get("status"), WorkItemStatus, "work item")
+    check_limit(filters.get("limit"))
     with reading(rt) as tx:
         return store.search(tx.conn, **filters)
 
@@ -168,6 +173,13 @@ def involves(
 def get(rt: Runtime, item_id: str) -> WorkItemRow:
     with reading(rt) as tx:
         return _item(tx, item_id)
+
+
+def output_types(rt: Runtime, item_id: str) -> dict[str, DataType]:
+    """The declared type of each output of the work item's screen flow."""
+    with reading(rt) as tx:
+        item = load_for_item(tx, item_id, lock=False).work_items[item_id]
+        return {v.name: v.type for v in screen_flow(tx.conn, item.flow).outputs}
 
 
 def open_item(rt: Runtime, item_id: str, user: str) -> tuple[WorkItem, ScreenFlow]:

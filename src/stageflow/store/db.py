@@ -6,13 +6,16 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.exc import ArgumentError, InvalidatePoolError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from stageflow.errors import ConfigurationError, Problem
 
 DEFAULT_URL = "sqlite:///stageflow.db"
 READ_ONLY = "stageflow_read_only"
@@ -27,6 +30,27 @@ def database_url(url: str | None) -> str:
     if "://" not in url:
         url = f"sqlite:///{Path(url)}"
     return url
+
+
+@contextlib.contextmanager
+def opening(url: str) -> Iterator[None]:
+    """Turn a database URL that cannot be used (malformed, an unknown dialect, a folder or a
+    database that does not exist, a server that does not answer) into a ConfigurationError
+    naming it, without its password, instead of a driver's traceback."""
+    try:
+        yield
+    except (ArgumentError, OperationalError) as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        raise ConfigurationError(
+            Problem(f"cannot open the database {_shown(url)}: {reason}", field="db")
+        ) from exc
+
+
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
 
 
 def make_engine(url: str) -> Engine:

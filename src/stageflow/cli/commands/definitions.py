@@ -11,7 +11,7 @@ from stageflow.cli.scaffold import write_project
 from stageflow.cli.state import options
 from stageflow.errors import DefinitionError
 from stageflow.store import schema
-from stageflow.store.db import database_url, make_engine
+from stageflow.store.db import database_url, make_engine, opening
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -91,10 +91,11 @@ def activate(
 def db_upgrade(ctx: typer.Context) -> None:
     """Bring the database to the current schema (Alembic)."""
     url = database_url(options(ctx).db)
-    engine = make_engine(url)
-    before = schema.current(engine)
-    schema.upgrade(engine)
-    after = schema.current(engine)
+    with opening(url):
+        engine = make_engine(url)
+        before = schema.current(engine)
+        schema.upgrade(engine)
+        after = schema.current(engine)
     render.out.print(
         f"schema {before or 'empty'} -> {after}"
         if before != after

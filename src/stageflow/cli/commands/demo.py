@@ -11,7 +11,7 @@ from stageflow.app import App
 from stageflow.cli import render
 from stageflow.cli.commands.serve import serve
 from stageflow.cli.state import options
-from stageflow.errors import StageflowError
+from stageflow.errors import ConfigurationError, Problem, StageflowError
 from stageflow.services.views import RunView
 
 USERS = {
@@ -26,8 +26,30 @@ PASSWORD = "{}-demo"  # the demo's passwords: alice-demo, bob-demo, ...
 
 
 def seed(app: App, examples: Path) -> tuple[list[str], dict[str, str]]:
-    """Deploy the examples and create people, records and runs in several statuses."""
-    app.deploy(examples, by="admin")
+    """Deploy the examples and create people, records and runs in several statuses.
+
+    Each call carries out the work it queued before it returns (the embedded worker, also on
+    PostgreSQL): the next step needs the run a record triggered, or its async steps done.
+    """
+    embedded, app.rt.embedded_worker = app.rt.embedded_worker, True
+    try:
+        _deploy(app, examples)
+        return _seed(app)
+    finally:
+        app.rt.embedded_worker = embedded
+
+
+def _deploy(app: App, examples: Path) -> None:
+    try:
+        app.deploy(examples, by="admin")
+    except StageflowError:
+        render.err.print(
+            "could not load the examples (run from the repository root or pass --examples)"
+        )
+        raise
+
+
+def _seed(app: App) -> tuple[list[str], dict[str, str]]:
     for username, (name, _, role) in USERS.items():
         app.people.create_user(
             username, name, f"{username}@example.com", role, PASSWORD.format(username)
@@ -81,6 +103,19 @@ def seed(app: App, examples: Path) -> tuple[list[str], dict[str, str]]:
     return lines, ids
 
 
+def _check_empty(app: App) -> None:
+    """People but no runs: not a demo to show, nor one to seed (its users exist already)."""
+    if app.people.users():
+        raise ConfigurationError(
+            Problem(
+                "this database has users but no runs (a demo stopped halfway, or another "
+                "project's database?): give the demo an empty database with --db, or empty "
+                "this one",
+                field="db",
+            )
+        )
+
+
 def demo(
     ctx: typer.Context,
     examples: Path = typer.Option(
@@ -97,13 +132,8 @@ def demo(
         render.out.print("[yellow]this database has runs already; showing it as it is[/yellow]")
         lines = [f"{r.id}  {r.status}  {r.name}" for r in app.runs()]
     else:
-        try:
-            lines, ids = seed(app, examples)
-        except StageflowError:
-            render.err.print(
-                "could not load the examples (run from the repository root or pass --examples)"
-            )
-            raise
+        _check_empty(app)
+        lines, ids = seed(app, examples)
     db = options(ctx).db or "stageflow.db"
     render.out.print(f"\n[bold]stageflow demo[/bold] on {db}: console at http://{host}:{port}/")
     render.out.print("log in as (username / password):")

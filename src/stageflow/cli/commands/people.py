@@ -75,7 +75,7 @@ def _group_commands(target: typer.Typer, kind: str) -> None:
 
     @target.command("add-member")
     def add_member(ctx: typer.Context, name: str, username: str) -> None:
-        g = options(ctx).app().people.add_member(name, username)
+        g = options(ctx).app().people.add_member(name, username, kind)
         render.out.print(f"{kind} {g.name}: {', '.join(g.members)}")
 
     add_member.__doc__ = f"Add a user to a {kind}."

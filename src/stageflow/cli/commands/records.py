@@ -9,6 +9,7 @@ import typer
 from stageflow.app import App
 from stageflow.cli import render
 from stageflow.cli.state import options, pairs
+from stageflow.services import records as records_service
 from stageflow.store.records import RecordRow
 
 app = typer.Typer(help="Records of deployed objects.", no_args_is_help=True)
@@ -45,7 +46,8 @@ def create(
 ) -> None:
     """Create a record; prints its id."""
     client = options(ctx).app()
-    row = client.records.create(obj, pairs(values, "--set"), by)
+    types = records_service.field_types(client.rt, obj)
+    row = client.records.create(obj, pairs(values, "--set", types), by)
     _show(row)
     _runs_on(client, row.id)
 
@@ -61,7 +63,8 @@ def update(
 ) -> None:
     """Change fields of a record."""
     client = options(ctx).app()
-    _show(client.records.update(record_id, pairs(values, "--set"), by))
+    types = records_service.field_types(client.rt, client.records.get(record_id).object)
+    _show(client.records.update(record_id, pairs(values, "--set", types), by))
     _runs_on(client, record_id)
 
 

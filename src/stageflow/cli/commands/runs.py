@@ -6,6 +6,7 @@ import typer
 
 from stageflow.cli import render
 from stageflow.cli.state import options, pairs
+from stageflow.services import runs as runs_service
 
 run_app = typer.Typer(help="Start runs.", no_args_is_help=True)
 runs_app = typer.Typer(
@@ -25,7 +26,9 @@ def start(
     by: str = typer.Option("system", "--by"),
 ) -> None:
     """Start a run of the active version of orchestration NAME."""
-    view = options(ctx).app().start(name, pairs(inputs, "--input"), record, by)
+    app = options(ctx).app()
+    types = runs_service.input_types(app.rt, name)
+    view = app.start(name, pairs(inputs, "--input", types), record, by)
     render.run(view, show_log=False)
 
 

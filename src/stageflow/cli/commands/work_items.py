@@ -6,6 +6,7 @@ import typer
 
 from stageflow.cli import render
 from stageflow.cli.state import options, pairs
+from stageflow.services import work_items as work_items_service
 
 app = typer.Typer(help="Work items of interactive steps.", no_args_is_help=True)
 
@@ -67,7 +68,9 @@ def complete(
     ),
 ) -> None:
     """Finish a work item's screen flow with its outputs; the run moves on."""
-    view = options(ctx).app().complete_work_item(item_id, user, pairs(outputs, "--output"))
+    app = options(ctx).app()
+    types = work_items_service.output_types(app.rt, item_id)
+    view = app.complete_work_item(item_id, user, pairs(outputs, "--output", types))
     render.out.print(f"work item {item_id} completed by {user}")
     render.run(view, show_log=False)
 
