@@ -210,3 +210,21 @@ def test_deploy_by_upload_refuses_a_name_that_is_no_files(seeded: Seeded) -> Non
     [error] = refused.json()["errors"]
     assert error["field"] == "files"
     assert error["message"].startswith("'.' is not a file name to deploy")
+
+
+def test_a_user_starts_no_run_on_a_record_they_may_not_see(seeded: Seeded) -> None:
+    c, mallory = seeded.client, seeded.headers("other")
+    body = {"orchestration": "Case_Management", "record": seeded.case_id}
+    assert c.get(f"{API}/records/Case/{seeded.case_id}", headers=mallory).status_code == 403
+    refused = c.post(f"{API}/runs", json=body, headers=mallory)
+    assert refused.status_code == 403, refused.text
+    [error] = refused.json()["errors"]
+    assert error["field"] == "record"
+    assert f"may not see Case {seeded.case_id}" in error["message"]
+    assert "Leak" not in refused.text  # the record's subject stays hidden
+    assert [r.id for r in seeded.app.runs(record=seeded.case_id)] == [seeded.run_id]
+    # its owner, and a supervisor, start one on it
+    for who in ("user", "supervisor"):
+        started = c.post(f"{API}/runs", json=body, headers=seeded.headers(who))
+        assert started.status_code == 201, started.text
+        assert started.json()["name"] == "Case Management: Leak"

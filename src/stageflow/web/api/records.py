@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from stageflow.errors import NotFound, PermissionDenied
-from stageflow.services import records, work_items
+from stageflow.services import records
 from stageflow.services.permissions import Permission, allowed, require
 from stageflow.store.people import User
 from stageflow.store.records import RecordRow
+from stageflow.web import access
 from stageflow.web.deps import AppDep, UserDep
 from stageflow.web.schemas import RecordOut, RecordValues
 
@@ -21,13 +22,7 @@ def _visible(app: AppDep, user: User, obj: str, record_id: str) -> RecordRow:
     row = records.get(app.rt, record_id)
     if row.object != obj:
         raise NotFound(f"no {obj} record {record_id}")
-    if allowed(user, Permission.VIEW_ALL_RECORDS) or row.owner == user.username:
-        return row
-    if work_items.involves(app.rt, user.username, record_id=record_id):
-        return row
-    raise PermissionDenied(
-        f"{user.username} may not see {obj} {record_id}: not theirs, no work on it"
-    )
+    return access.visible_record(app, user, record_id)
 
 
 @router.post("/{object}", status_code=201, summary="Create a record")

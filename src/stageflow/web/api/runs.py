@@ -10,7 +10,7 @@ from stageflow.errors import PermissionDenied
 from stageflow.services import runs, work_items
 from stageflow.services.permissions import Permission, allowed, require
 from stageflow.store.people import User
-from stageflow.web import pagination
+from stageflow.web import access, pagination
 from stageflow.web.deps import AppDep, UserDep
 from stageflow.web.schemas import Action, Page, RunOut, RunStart, RunSummaryOut
 
@@ -31,6 +31,8 @@ def _visible(app: AppDep, user: User, run_id: str) -> RunOut:
 @router.post("", status_code=201, summary="Start a run")
 def start(body: RunStart, app: AppDep, user: UserDep) -> RunOut:
     require(user, Permission.START_RUN)
+    if body.record is not None:  # the run's name and its work items would show the record
+        access.visible_record(app, user, body.record, field="record")
     view = app.start(body.orchestration, body.inputs, body.record, by=user.username)
     return RunOut.of_view(view)
 
