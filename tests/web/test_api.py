@@ -228,3 +228,18 @@ def test_a_user_starts_no_run_on_a_record_they_may_not_see(seeded: Seeded) -> No
         started = c.post(f"{API}/runs", json=body, headers=seeded.headers(who))
         assert started.status_code == 201, started.text
         assert started.json()["name"] == "Case Management: Leak"
+
+
+def test_run_actions_take_a_runs_whole_id_not_a_prefix(seeded: Seeded) -> None:
+    c, sue = seeded.client, seeded.headers("supervisor")
+    prefix = seeded.run_id[:3]  # the only run: its prefix is unique
+    for action in ("suspend", "cancel", "reevaluate"):
+        refused = c.post(f"{API}/runs/{prefix}/{action}", headers=sue)
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["detail"] == f"no run {prefix}"
+    assert c.get(f"{API}/runs/{prefix}", headers=sue).status_code == 404
+    assert seeded.app.run(seeded.run_id).status == "InProgress"
+    done = c.post(f"{API}/runs/{seeded.run_id}/suspend", headers=sue)
+    assert (done.status_code, done.json()["status"]) == (200, "Suspended")
+    assert c.post(f"{API}/runs/{prefix}/resume", headers=sue).status_code == 404
+    assert seeded.app.run(seeded.run_id).status == "Suspended"

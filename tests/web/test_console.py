@@ -134,3 +134,13 @@ def test_setup_upload_names_files_as_the_api_does_and_refuses_bad_names(seeded: 
         assert f"<li>[files]: {bad!r} is not a file name to deploy" in unescape(refused.text)
         assert "Nothing was deployed" in refused.text
     assert seeded.app.versions("orchestration", "Bad") == []
+
+
+def test_the_run_pages_buttons_take_a_runs_whole_id_not_a_prefix(seeded: Seeded) -> None:
+    c = seeded.client
+    csrf = _login(c, "sue")
+    prefix = seeded.run_id[:3]
+    done = c.post(f"/runs/{prefix}/suspend", data={"csrf_token": csrf}, follow_redirects=False)
+    assert done.status_code == 303
+    assert "no%20run" in done.headers["location"]  # the flash says so
+    assert seeded.app.run(seeded.run_id).status == "InProgress"
