@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi.testclient import TestClient
+
 from tests.web.conftest import Seeded
 
 API = "/api/v1"
@@ -243,3 +245,38 @@ def test_run_actions_take_a_runs_whole_id_not_a_prefix(seeded: Seeded) -> None:
     assert (done.status_code, done.json()["status"]) == (200, "Suspended")
     assert c.post(f"{API}/runs/{prefix}/resume", headers=sue).status_code == 404
     assert seeded.app.run(seeded.run_id).status == "Suspended"
+
+
+def _pages(c: TestClient, path: str, headers: dict[str, str]) -> list[str]:
+    """The ids of every page of a run list, one row a page."""
+    seen: list[str] = []
+    page = c.get(path, params={"limit": 1}, headers=headers).json()
+    while page["items"]:
+        seen += [r["id"] for r in page["items"]]
+        if page["next"] is None:
+            break
+        page = c.get(path, params={"limit": 1, "after": page["next"]}, headers=headers).json()
+    return seen
+
+
+def test_a_user_lists_the_runs_and_records_they_have_work_in(seeded: Seeded) -> None:
+    c, admin, alice = seeded.client, seeded.headers("admin"), seeded.headers("user")
+    # root's escalated case: the trigger starts its run, whose triage is her queue's work
+    theirs = c.post(f"{API}/records/Case", headers=admin,
+                    json={"values": {"Subject": "Roof", "Status": "Escalated"}}).json()  # fmt: skip
+    [their_run] = seeded.app.runs(record=theirs["id"])
+    # a run she starts, where the work is bob's, and a run she has nothing to do with
+    expense = c.post(f"{API}/records/Expense", json={"values": {"Title": "Pen", "Amount": 2}},
+                     headers=alice).json()  # fmt: skip
+    inputs = {"recordId": expense["id"], "approver": "bob", "amount": 2}
+    start = {"orchestration": "Expense_Approval", "inputs": inputs}
+    own = c.post(f"{API}/runs", json=start, headers=alice)
+    c.post(f"{API}/runs", json=start, headers=admin)
+
+    listed = _pages(c, f"{API}/runs", alice)
+    assert listed == [own.json()["id"], their_run.id, seeded.run_id]  # newest first, each once
+    cases = [r["id"] for r in c.get(f"{API}/records/Case", headers=alice).json()]
+    assert cases == [theirs["id"], seeded.case_id]
+    mallory = seeded.headers("other")
+    assert _pages(c, f"{API}/runs", mallory) == []
+    assert c.get(f"{API}/records/Case", headers=mallory).json() == []

@@ -144,3 +144,11 @@ def test_the_run_pages_buttons_take_a_runs_whole_id_not_a_prefix(seeded: Seeded)
     assert done.status_code == 303
     assert "no%20run" in done.headers["location"]  # the flash says so
     assert seeded.app.run(seeded.run_id).status == "InProgress"
+
+
+def test_a_users_runs_list_holds_the_runs_they_have_work_in(seeded: Seeded) -> None:
+    c = seeded.client
+    _login(c, "alice")  # the case's run was started by its trigger; its triage is her queue's
+    assert f'data-run="{seeded.run_id}"' in c.get("/runs").text
+    _login(c, "mallory")
+    assert "data-run=" not in c.get("/runs").text

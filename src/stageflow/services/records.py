@@ -258,6 +258,11 @@ def delete(rt: Runtime, record_id: str) -> None:
         store.delete_record(tx.conn, record_id)
 
 
-def find(rt: Runtime, obj: str, limit: int = 200, owner: str | None = None) -> list[RecordRow]:
+def find(rt: Runtime, obj: str, limit: int = 200, visible_to: str | None = None) -> list[RecordRow]:
+    """Records of `obj`, newest first; `visible_to`: only those that user owns or has work
+    on."""
     with reading(rt) as tx:
-        return store.find(tx.conn, obj, limit, owner)
+        seen_by = None
+        if visible_to is not None:
+            seen_by = (visible_to, people.memberships_of(tx.conn, visible_to))
+        return store.find(tx.conn, obj, limit, seen_by)

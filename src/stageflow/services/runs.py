@@ -17,7 +17,7 @@ from stageflow.services.driver import drive, load_record
 from stageflow.services.records import kept
 from stageflow.services.runtime import MAX_NESTED_STARTS, Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
-from stageflow.store import codec, outbox
+from stageflow.store import codec, outbox, people
 from stageflow.store import definitions as defs_store
 from stageflow.store import records as records_store
 from stageflow.store import runs as store
@@ -228,9 +228,13 @@ def get(rt: Runtime, run_id: str) -> RunView:
         return run_view(run, store.log_of(tx.conn, run_id))
 
 
-def find(rt: Runtime, **filters: Any) -> list[RunSummary]:
+def find(rt: Runtime, visible_to: str | None = None, **filters: Any) -> list[RunSummary]:
+    """Runs by `filters`; `visible_to`: only the runs that user started or has work in."""
     with reading(rt) as tx:
-        return store.list_runs(tx.conn, **filters)
+        seen_by = None
+        if visible_to is not None:
+            seen_by = (visible_to, people.memberships_of(tx.conn, visible_to))
+        return store.list_runs(tx.conn, seen_by=seen_by, **filters)
 
 
 def resolve_id(rt: Runtime, prefix: str) -> str:

@@ -36,15 +36,15 @@ def create(object: str, body: RecordValues, app: AppDep, user: UserDep) -> Recor
     return RecordOut.of(app.records.create(object, values, by=user.username))
 
 
-@router.get("/{object}", summary="Records of an object (a user sees their own)")
+@router.get("/{object}", summary="Records of an object (a user sees theirs and those they work on)")
 def list_records(
     object: str,
     app: AppDep,
     user: UserDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[RecordOut]:
-    owner = None if allowed(user, Permission.VIEW_ALL_RECORDS) else user.username
-    rows = records.find(app.rt, object, limit, owner)
+    mine = None if allowed(user, Permission.VIEW_ALL_RECORDS) else user.username
+    rows = records.find(app.rt, object, limit, visible_to=mine)
     return [RecordOut.of(r) for r in rows]
 
 

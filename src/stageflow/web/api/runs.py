@@ -48,7 +48,10 @@ def list_runs(
     after: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[RunSummaryOut]:
     mine = None if allowed(user, Permission.VIEW_ALL_RUNS) else user.username
-    rows = app.runs(status, orchestration, record, limit, pagination.decode(after), created_by=mine)
+    rows = runs.find(
+        app.rt, visible_to=mine, status=status, orchestration=orchestration, record_id=record,
+        limit=limit, after=pagination.decode(after),
+    )  # fmt: skip
     nxt = pagination.encode(rows[-1].created_at, rows[-1].id) if len(rows) == limit else None
     return Page[RunSummaryOut](items=[RunSummaryOut.of(r) for r in rows], next=nxt)
 
