@@ -280,3 +280,12 @@ def test_a_user_lists_the_runs_and_records_they_have_work_in(seeded: Seeded) -> 
     mallory = seeded.headers("other")
     assert _pages(c, f"{API}/runs", mallory) == []
     assert c.get(f"{API}/records/Case", headers=mallory).json() == []
+
+
+def test_an_unknown_orchestration_is_named_by_the_field_sent(seeded: Seeded) -> None:
+    c, alice = seeded.client, seeded.headers("user")
+    unknown = c.post(f"{API}/runs", json={"orchestration": "Nope"}, headers=alice)
+    assert unknown.status_code == 404
+    assert unknown.json()["errors"] == [
+        {"field": "orchestration", "message": "no active orchestration named 'Nope'"}
+    ]

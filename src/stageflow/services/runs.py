@@ -98,7 +98,9 @@ def start_in(
         )
     version = defs_store.active(tx.conn, "orchestration", name)
     if version is None:
-        raise NotFound(Problem(f"no active orchestration named {name!r}", field="name"))
+        # the REST body's field; the CLI prints "[orchestration]: no active orchestration ..."
+        problem = Problem(f"no active orchestration named {name!r}", field="orchestration")
+        raise NotFound(problem)
     o = defs_store.parsed_version(tx.conn, version)
     assert isinstance(o, Orchestration)
     values = _check_inputs(o, inputs)

@@ -33,3 +33,12 @@ def test_runs_commands_take_a_unique_prefix_of_a_runs_id(
     assert "Canceled" in capsys.readouterr().out
     assert main(["--db", db, "runs", "show", "zz-none"]) == 3
     assert "no run zz-none" in capsys.readouterr().err
+
+
+def test_run_start_names_an_unknown_orchestration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["--db", db, "run", "start", "Nope"]) == 3
+    err = capsys.readouterr().err
+    assert "error: [orchestration]: no active orchestration named 'Nope'" in err
