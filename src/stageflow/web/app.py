@@ -30,7 +30,7 @@ def create_app(app: App) -> FastAPI:
         openapi_url=f"{API}/openapi.json",
         docs_url=f"{API}/docs",
         redoc_url=None,
-        dependencies=[Depends(inputs.refuse_nul)],  # before every route reads its input
+        dependencies=[Depends(inputs.refuse_unstorable)],  # before every route reads its input
     )
     web.state.stageflow = app
     errors.install(web)
