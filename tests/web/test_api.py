@@ -289,3 +289,18 @@ def test_an_unknown_orchestration_is_named_by_the_field_sent(seeded: Seeded) -> 
     assert unknown.json()["errors"] == [
         {"field": "orchestration", "message": "no active orchestration named 'Nope'"}
     ]
+
+
+def test_a_long_subject_names_the_record_cut_and_a_long_name_is_refused(seeded: Seeded) -> None:
+    c, alice = seeded.client, seeded.headers("user")
+    values = {"Subject": "x" * 300, "Status": "New"}
+    made = c.post(f"{API}/records/Case", json={"values": values}, headers=alice)
+    assert made.status_code == 201, made.text
+    assert made.json()["name"] == "x" * 254 + "…"
+    assert made.json()["fields"]["Subject"] == "x" * 300
+    named = c.post(f"{API}/records/Case", json={"values": {**values, "Name": "n" * 256}},
+                   headers=alice)  # fmt: skip
+    assert named.status_code == 422
+    assert named.json()["errors"] == [
+        {"field": "Name", "message": "Name is at most 255 characters, got 256"}
+    ]

@@ -21,6 +21,7 @@ from stageflow.store import codec, outbox, people
 from stageflow.store import definitions as defs_store
 from stageflow.store import records as records_store
 from stageflow.store import runs as store
+from stageflow.store.db import cut
 from stageflow.store.runs import RunSummary
 
 
@@ -123,8 +124,8 @@ def start_in(
         )
     run_id = new_id()
     label = f"{o.label}: {record['Name']}" if record else f"{o.label} {tx.now:%Y-%m-%d %H:%M:%S}"
-    label = _cut(label, store.RUN_NAME_LENGTH)  # a record's name may be as long as the column
-    by = _cut(by, store.ACTOR_LENGTH)  # "flow:" and the name of the run that started it
+    label = cut(label, store.RUN_NAME_LENGTH)  # a record's name may be as long as the column
+    by = cut(by, store.ACTOR_LENGTH)  # "flow:" and the name of the run that started it
     run = new_run(
         run_id=run_id,
         name=label,
@@ -143,10 +144,6 @@ def start_in(
         return drive(tx, run, [StartRun(by)], new_definition_id=version.id)
     finally:
         tx.depth -= 1
-
-
-def _cut(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def start(

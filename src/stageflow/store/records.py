@@ -15,6 +15,12 @@ from stageflow.store import tables as t
 from stageflow.store import work_items as items
 from stageflow.store.prepared import Prepared
 
+_c = t.records.c
+ID_LENGTH: int = _c.id.type.length  # type: ignore[attr-defined]
+OBJECT_LENGTH: int = _c.object.type.length  # type: ignore[attr-defined]
+NAME_LENGTH: int = _c.name.type.length  # type: ignore[attr-defined]
+ACTOR_LENGTH: int = _c.created_by.type.length  # type: ignore[attr-defined]
+
 
 @dataclass(frozen=True)
 class RecordRow:
