@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from tests.web.conftest import Seeded
@@ -304,3 +306,27 @@ def test_a_long_subject_names_the_record_cut_and_a_long_name_is_refused(seeded: 
     assert named.json()["errors"] == [
         {"field": "Name", "message": "Name is at most 255 characters, got 256"}
     ]
+
+
+def test_the_openapi_document_describes_errors_as_problem_details(seeded: Seeded) -> None:
+    doc = seeded.client.get(f"{API}/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+
+    def problem_schema(path: str, method: str, status: str) -> dict[str, Any]:
+        content = doc["paths"][path][method]["responses"][status]["content"]
+        assert list(content) == ["application/problem+json"], (path, status)
+        ref = content["application/problem+json"]["schema"]["$ref"]
+        found: dict[str, Any] = schemas[ref.rsplit("/", 1)[-1]]
+        return found
+
+    problem = problem_schema(f"{API}/runs", "post", "422")
+    assert {"type", "title", "status", "detail", "errors"} <= set(problem["properties"])
+    item_ref = problem["properties"]["errors"]["items"]["$ref"]
+    assert {"field", "message"} <= set(schemas[item_ref.rsplit("/", 1)[-1]]["properties"])
+    for status in ("401", "403", "404", "409", "422"):
+        assert problem_schema(f"{API}/runs/{{run_id}}/cancel", "post", status) == problem
+    assert "HTTPValidationError" not in schemas  # FastAPI's shape, which the API never sends
+    # and what the API sends is what the document says
+    sent = seeded.client.post(f"{API}/runs", json={}, headers=seeded.headers("user"))
+    assert sent.headers["content-type"] == "application/problem+json"
+    assert set(sent.json()) <= set(problem["properties"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -22,8 +23,17 @@ STATIC = Path(__file__).resolve().parent / "static"
 API = "/api/v1"
 
 
+class _API(FastAPI):
+    def openapi(self) -> dict[str, Any]:
+        first = self.openapi_schema is None
+        document = super().openapi()
+        if first:  # made once, then cached: the error bodies' schemas are added once
+            errors.document(document)
+        return document
+
+
 def create_app(app: App) -> FastAPI:
-    web = FastAPI(
+    web = _API(
         title="stageflow",
         version="1",
         summary="Multi-stage, multi-user flow orchestration",

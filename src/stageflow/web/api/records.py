@@ -11,11 +11,13 @@ from stageflow.services import records
 from stageflow.services.permissions import Permission, allowed, require
 from stageflow.store.people import User
 from stageflow.store.records import RecordRow
-from stageflow.web import access
+from stageflow.web import access, errors
 from stageflow.web.deps import AppDep, UserDep
 from stageflow.web.schemas import RecordOut, RecordValues
 
-router = APIRouter(prefix="/records", tags=["records"])
+router = APIRouter(
+    prefix="/records", tags=["records"], responses=errors.responses(401, 403, 404, 422)
+)
 
 
 def _visible(app: AppDep, user: User, obj: str, record_id: str) -> RecordRow:

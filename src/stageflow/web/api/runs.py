@@ -10,11 +10,13 @@ from stageflow.errors import PermissionDenied
 from stageflow.services import runs, work_items
 from stageflow.services.permissions import Permission, allowed, require
 from stageflow.store.people import User
-from stageflow.web import access, pagination
+from stageflow.web import access, errors, pagination
 from stageflow.web.deps import AppDep, UserDep
 from stageflow.web.schemas import Action, Page, RunOut, RunStart, RunSummaryOut
 
-router = APIRouter(prefix="/runs", tags=["runs"])
+router = APIRouter(
+    prefix="/runs", tags=["runs"], responses=errors.responses(401, 403, 404, 409, 422)
+)
 
 
 def _visible(app: AppDep, user: User, run_id: str) -> RunOut:
