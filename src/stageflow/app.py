@@ -173,20 +173,20 @@ class App:
         )
 
     def run(self, id: str) -> RunView:
-        return runs.get(self.rt, runs.resolve_id(self.rt, id))
+        return runs.get(self.rt, id)
 
     def cancel(self, id: str, by: str = "system", event_id: str | None = None) -> RunView:
-        return runs.cancel(self.rt, runs.resolve_id(self.rt, id), by, event_id)
+        return runs.cancel(self.rt, id, by, event_id)
 
     def suspend(self, id: str, by: str = "system", event_id: str | None = None) -> RunView:
-        return runs.suspend(self.rt, runs.resolve_id(self.rt, id), by, event_id)
+        return runs.suspend(self.rt, id, by, event_id)
 
     def resume(self, id: str, by: str = "system", event_id: str | None = None) -> RunView:
-        return self._after(runs.resume(self.rt, runs.resolve_id(self.rt, id), by, event_id))
+        return self._after(runs.resume(self.rt, id, by, event_id))
 
     def reevaluate(self, id: str, by: str = "system", event_id: str | None = None) -> RunView:
         """Publish an orchestration event: the run re-checks its current stage's criteria."""
-        view = runs.reevaluate(self.rt, runs.resolve_id(self.rt, id), by, event_id=event_id)
+        view = runs.reevaluate(self.rt, id, by, event_id=event_id)
         return self._after(view)
 
     # work items

@@ -61,3 +61,46 @@ def test_a_host_records_owner_change_is_kept_and_an_unknown_owner_refused(
     assert refused.value.problems[0].field == "Owner"
     with pytest.raises(NotFound):  # nothing mirrored
         app.records.get("HOST-3")
+
+
+NAME_LENGTH = 255  # the records table's name column
+
+
+def test_a_long_subject_makes_a_record_name_cut_to_its_column(example_app: App) -> None:
+    app = example_app
+    created = app.records.create("Case", {"Subject": "x" * 300, "Status": "New"}, by="b" * 200)
+    assert created.name == "x" * (NAME_LENGTH - 1) + "…"
+    assert created.fields["Subject"] == "x" * 300  # the field itself is kept whole
+    assert created.created_by == "b" * 149 + "…"
+    mirrored = app.record_changed("Case", "HOST-1", {"Subject": "z" * 300})
+    assert mirrored.name == "z" * (NAME_LENGTH - 1) + "…"
+    changed = app.record_changed("Case", "HOST-1", {"Subject": "y" * 400}, prior={})
+    assert changed.name == "y" * (NAME_LENGTH - 1) + "…"
+
+
+def test_a_name_longer_than_its_column_is_refused_naming_it(example_app: App) -> None:
+    app = example_app
+    long = "n" * (NAME_LENGTH + 1)
+    with pytest.raises(InvalidInput) as refused:
+        app.records.create("Case", {"Subject": "s", "Name": long})
+    assert [p.field for p in refused.value.problems] == ["Name"]
+    assert "at most 255 characters" in str(refused.value)
+    assert app.records.list("Case") == []
+    kept = app.records.create("Case", {"Subject": "s", "Name": "n" * NAME_LENGTH})
+    with pytest.raises(InvalidInput) as again:
+        app.records.update(kept.id, {"Name": long})
+    assert [p.field for p in again.value.problems] == ["Name"]
+    with pytest.raises(InvalidInput):
+        app.record_changed("Case", "HOST-2", {"Subject": "s", "Name": long})
+    assert app.records.get(kept.id).name == "n" * NAME_LENGTH
+
+
+def test_a_host_records_id_or_object_longer_than_its_column_is_refused(example_app: App) -> None:
+    app = example_app
+    with pytest.raises(InvalidInput) as refused:
+        app.record_changed("Case", "H" * 41, {"Subject": "s"})
+    assert [p.field for p in refused.value.problems] == ["id"]
+    with pytest.raises(InvalidInput) as unknown:
+        app.record_changed("O" * 81, "HOST-3", {"Subject": "s"})
+    assert [p.field for p in unknown.value.problems] == ["object"]
+    assert app.records.list("Case") == []

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi.testclient import TestClient
+
 from tests.web.conftest import Seeded
 
 API = "/api/v1"
@@ -226,3 +230,119 @@ def test_an_unknown_status_filter_is_refused_naming_status(seeded: Seeded) -> No
         assert f"{params['status']!r} is not a" in error["message"]
         assert "Completed" in error["message"]  # the statuses there are
     assert c.get(f"{API}/work-items", params={"status": "Completed"}, headers=admin).is_success
+
+
+def test_a_user_starts_no_run_on_a_record_they_may_not_see(seeded: Seeded) -> None:
+    c, mallory = seeded.client, seeded.headers("other")
+    body = {"orchestration": "Case_Management", "record": seeded.case_id}
+    assert c.get(f"{API}/records/Case/{seeded.case_id}", headers=mallory).status_code == 403
+    refused = c.post(f"{API}/runs", json=body, headers=mallory)
+    assert refused.status_code == 403, refused.text
+    [error] = refused.json()["errors"]
+    assert error["field"] == "record"
+    assert f"may not see Case {seeded.case_id}" in error["message"]
+    assert "Leak" not in refused.text  # the record's subject stays hidden
+    assert [r.id for r in seeded.app.runs(record=seeded.case_id)] == [seeded.run_id]
+    # its owner, and a supervisor, start one on it
+    for who in ("user", "supervisor"):
+        started = c.post(f"{API}/runs", json=body, headers=seeded.headers(who))
+        assert started.status_code == 201, started.text
+        assert started.json()["name"] == "Case Management: Leak"
+
+
+def test_run_actions_take_a_runs_whole_id_not_a_prefix(seeded: Seeded) -> None:
+    c, sue = seeded.client, seeded.headers("supervisor")
+    prefix = seeded.run_id[:3]  # the only run: its prefix is unique
+    for action in ("suspend", "cancel", "reevaluate"):
+        refused = c.post(f"{API}/runs/{prefix}/{action}", headers=sue)
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["detail"] == f"no run {prefix}"
+    assert c.get(f"{API}/runs/{prefix}", headers=sue).status_code == 404
+    assert seeded.app.run(seeded.run_id).status == "InProgress"
+    done = c.post(f"{API}/runs/{seeded.run_id}/suspend", headers=sue)
+    assert (done.status_code, done.json()["status"]) == (200, "Suspended")
+    assert c.post(f"{API}/runs/{prefix}/resume", headers=sue).status_code == 404
+    assert seeded.app.run(seeded.run_id).status == "Suspended"
+
+
+def _pages(c: TestClient, path: str, headers: dict[str, str]) -> list[str]:
+    """The ids of every page of a run list, one row a page."""
+    seen: list[str] = []
+    page = c.get(path, params={"limit": 1}, headers=headers).json()
+    while page["items"]:
+        seen += [r["id"] for r in page["items"]]
+        if page["next"] is None:
+            break
+        page = c.get(path, params={"limit": 1, "after": page["next"]}, headers=headers).json()
+    return seen
+
+
+def test_a_user_lists_the_runs_and_records_they_have_work_in(seeded: Seeded) -> None:
+    c, admin, alice = seeded.client, seeded.headers("admin"), seeded.headers("user")
+    # root's escalated case: the trigger starts its run, whose triage is her queue's work
+    theirs = c.post(f"{API}/records/Case", headers=admin,
+                    json={"values": {"Subject": "Roof", "Status": "Escalated"}}).json()  # fmt: skip
+    [their_run] = seeded.app.runs(record=theirs["id"])
+    # a run she starts, where the work is bob's, and a run she has nothing to do with
+    expense = c.post(f"{API}/records/Expense", json={"values": {"Title": "Pen", "Amount": 2}},
+                     headers=alice).json()  # fmt: skip
+    inputs = {"recordId": expense["id"], "approver": "bob", "amount": 2}
+    start = {"orchestration": "Expense_Approval", "inputs": inputs}
+    own = c.post(f"{API}/runs", json=start, headers=alice)
+    c.post(f"{API}/runs", json=start, headers=admin)
+
+    listed = _pages(c, f"{API}/runs", alice)
+    assert listed == [own.json()["id"], their_run.id, seeded.run_id]  # newest first, each once
+    cases = [r["id"] for r in c.get(f"{API}/records/Case", headers=alice).json()]
+    assert cases == [theirs["id"], seeded.case_id]
+    mallory = seeded.headers("other")
+    assert _pages(c, f"{API}/runs", mallory) == []
+    assert c.get(f"{API}/records/Case", headers=mallory).json() == []
+
+
+def test_an_unknown_orchestration_is_named_by_the_field_sent(seeded: Seeded) -> None:
+    c, alice = seeded.client, seeded.headers("user")
+    unknown = c.post(f"{API}/runs", json={"orchestration": "Nope"}, headers=alice)
+    assert unknown.status_code == 404
+    assert unknown.json()["errors"] == [
+        {"field": "orchestration", "message": "no active orchestration named 'Nope'"}
+    ]
+
+
+def test_a_long_subject_names_the_record_cut_and_a_long_name_is_refused(seeded: Seeded) -> None:
+    c, alice = seeded.client, seeded.headers("user")
+    values = {"Subject": "x" * 300, "Status": "New"}
+    made = c.post(f"{API}/records/Case", json={"values": values}, headers=alice)
+    assert made.status_code == 201, made.text
+    assert made.json()["name"] == "x" * 254 + "…"
+    assert made.json()["fields"]["Subject"] == "x" * 300
+    named = c.post(f"{API}/records/Case", json={"values": {**values, "Name": "n" * 256}},
+                   headers=alice)  # fmt: skip
+    assert named.status_code == 422
+    assert named.json()["errors"] == [
+        {"field": "Name", "message": "Name is at most 255 characters, got 256"}
+    ]
+
+
+def test_the_openapi_document_describes_errors_as_problem_details(seeded: Seeded) -> None:
+    doc = seeded.client.get(f"{API}/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+
+    def problem_schema(path: str, method: str, status: str) -> dict[str, Any]:
+        content = doc["paths"][path][method]["responses"][status]["content"]
+        assert list(content) == ["application/problem+json"], (path, status)
+        ref = content["application/problem+json"]["schema"]["$ref"]
+        found: dict[str, Any] = schemas[ref.rsplit("/", 1)[-1]]
+        return found
+
+    problem = problem_schema(f"{API}/runs", "post", "422")
+    assert {"type", "title", "status", "detail", "errors"} <= set(problem["properties"])
+    item_ref = problem["properties"]["errors"]["items"]["$ref"]
+    assert {"field", "message"} <= set(schemas[item_ref.rsplit("/", 1)[-1]]["properties"])
+    for status in ("401", "403", "404", "409", "422"):
+        assert problem_schema(f"{API}/runs/{{run_id}}/cancel", "post", status) == problem
+    assert "HTTPValidationError" not in schemas  # FastAPI's shape, which the API never sends
+    # and what the API sends is what the document says
+    sent = seeded.client.post(f"{API}/runs", json={}, headers=seeded.headers("user"))
+    assert sent.headers["content-type"] == "application/problem+json"
+    assert set(sent.json()) <= set(problem["properties"])

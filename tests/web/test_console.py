@@ -179,3 +179,21 @@ def test_the_guide_submits_next_on_enter_and_links_other_items_from_anywhere(
     links = re.findall(r'href="([^"]*\?item=[^"]+)"', page)
     assert links
     assert all(link.startswith(f"/records/Case/{seeded.case_id}?item=") for link in links)
+
+
+def test_the_run_pages_buttons_take_a_runs_whole_id_not_a_prefix(seeded: Seeded) -> None:
+    c = seeded.client
+    csrf = _login(c, "sue")
+    prefix = seeded.run_id[:3]
+    done = c.post(f"/runs/{prefix}/suspend", data={"csrf_token": csrf}, follow_redirects=False)
+    assert done.status_code == 303
+    assert "no%20run" in done.headers["location"]  # the flash says so
+    assert seeded.app.run(seeded.run_id).status == "InProgress"
+
+
+def test_a_users_runs_list_holds_the_runs_they_have_work_in(seeded: Seeded) -> None:
+    c = seeded.client
+    _login(c, "alice")  # the case's run was started by its trigger; its triage is her queue's
+    assert f'data-run="{seeded.run_id}"' in c.get("/runs").text
+    _login(c, "mallory")
+    assert "data-run=" not in c.get("/runs").text

@@ -21,6 +21,7 @@ class Served:
     client: TestClient
     auth: dict[str, str]
     item_id: str
+    case_id: str
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def served(example_app: App) -> Iterator[Served]:
     case = app.records.create("Case", {"Subject": "Leak", "Status": "Escalated"})
     [item] = app.work_items(record=case.id)
     with TestClient(create_app(app)) as client:
-        yield Served(app, client, {"Authorization": f"Bearer {token}"}, item.id)
+        yield Served(app, client, {"Authorization": f"Bearer {token}"}, item.id, case.id)
 
 
 def _refused(response: Response, field: str) -> None:
@@ -66,3 +67,22 @@ def test_the_console_refuses_nul_in_the_login_form_and_its_pages(served: Served)
     c.post("/login", data={**login, "username": "alice"})
     _refused(c.get("/work-items?orchestration=Case%00"), "query.orchestration")
     _refused(c.get("/records/Case/x%00"), "path.record_id")
+
+
+def test_the_api_refuses_a_lone_surrogate_in_a_json_string_or_key(served: Served) -> None:
+    c, auth = served.client, {**served.auth, "content-type": "application/json"}
+    for body, field in (
+        (b'{"values": {"Subject": "a\\ud800b", "Status": "New"}}', "values.Subject"),
+        (b'{"values": {"Sub\\udc00": "x"}}', "values.Sub\\udc00"),
+    ):
+        refused = c.post("/api/v1/records/Case", content=body, headers=auth)
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error == {"field": field, "message": error["message"]}
+        assert "not valid Unicode" in error["message"]
+    assert served.app.records.list("Case") == [served.app.records.get(served.case_id)]
+    done = c.post(f"/api/v1/work-items/{served.item_id}/complete", headers=auth,
+                  content=b'{"outputs": {"priority": "High", "comments": "\\udfff"}}')  # fmt: skip
+    assert done.status_code == 422, done.text
+    assert [e["field"] for e in done.json()["errors"]] == ["outputs.comments"]
+    assert served.app.work_item(served.item_id).status == "Assigned"

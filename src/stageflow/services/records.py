@@ -19,6 +19,7 @@ from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.store import definitions as defs_store
 from stageflow.store import people
 from stageflow.store import records as store
+from stageflow.store.db import cut
 from stageflow.store.records import RecordRow
 
 
@@ -54,6 +55,31 @@ def check_values(
             for spec in schema.fields
             if spec.required and values.get(spec.name) in (None, "")
         ]
+    problems += _long_name(values)
+    if problems:
+        raise InvalidInput(problems)
+
+
+def _long_name(values: Mapping[str, Any]) -> list[Problem]:
+    """A `Name` given that its column cannot hold (PostgreSQL refuses it; SQLite kept it). A
+    name made from Subject or Title is cut to fit instead: see `_name`."""
+    name = str(values.get("Name") or "")
+    if len(name) <= store.NAME_LENGTH:
+        return []
+    message = f"Name is at most {store.NAME_LENGTH} characters, got {len(name)}"
+    return [Problem(message, field="Name")]
+
+
+def _check_host_keys(obj: str, record_id: str) -> None:
+    """A host record's object and id fit their columns (PostgreSQL refuses longer ones)."""
+    problems = [
+        Problem(f"{what} is at most {length} characters, got {len(value)}", field=field)
+        for field, what, value, length in (
+            ("object", "an object name", obj, store.OBJECT_LENGTH),
+            ("id", "a record id", record_id, store.ID_LENGTH),
+        )
+        if len(value) > length
+    ]
     if problems:
         raise InvalidInput(problems)
 
@@ -87,9 +113,11 @@ def _field_problem(schema: ObjectDef, obj: str, name: str, value: Any) -> str | 
 
 
 def _name(obj: str, record_id: str, fields: Mapping[str, Any]) -> str:
+    """The name a record without a `Name` gets, cut to its column as a run's name is (a Subject
+    is a field, of any length)."""
     for key in ("Name", "Subject", "Title"):
         if fields.get(key):
-            return str(fields[key])
+            return cut(str(fields[key]), store.NAME_LENGTH)
     return f"{obj} {record_id}"
 
 
@@ -108,6 +136,7 @@ def create_in(tx: Tx, obj: str, values: Mapping[str, Any], by: str) -> RecordRow
     check_values(object_def(tx.conn, obj), obj, values, creating=True)
     check_owner(tx.conn, values)
     values = kept(values)
+    by = cut(by, store.ACTOR_LENGTH)
     record_id = new_id()
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
     name = str(values.get("Name") or _name(obj, record_id, fields))
@@ -125,6 +154,7 @@ def update_in(tx: Tx, record_id: str, values: Mapping[str, Any], by: str) -> Rec
     check_values(object_def(tx.conn, row.object), row.object, values, creating=False)
     check_owner(tx.conn, values)
     values = kept(values)
+    by = cut(by, store.ACTOR_LENGTH)
     fields = {**row.fields, **{k: v for k, v in values.items() if k not in ("Name", "Owner")}}
     name = str(
         values.get("Name")
@@ -191,12 +221,16 @@ def record_changed_in(
 
     `prior` None means the record was created (unless stageflow mirrors it already).
     """
+    _check_host_keys(obj, record_id)
     existing = store.get(tx.conn, record_id, lock=True)  # the fields merged below stay current
     schema = object_def(tx.conn, obj)
     if schema is not None:
         check_values(schema, obj, values, creating=existing is None and prior is None)
+    elif problems := _long_name(values):
+        raise InvalidInput(problems)
     check_owner(tx.conn, values)
     values = kept(values)
+    by = cut(by, store.ACTOR_LENGTH)
     prior = None if prior is None else kept(prior)
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
     if existing is None:
@@ -272,7 +306,12 @@ def delete(rt: Runtime, record_id: str) -> None:
         store.delete_record(tx.conn, record_id)
 
 
-def find(rt: Runtime, obj: str, limit: int = 200, owner: str | None = None) -> list[RecordRow]:
+def find(rt: Runtime, obj: str, limit: int = 200, visible_to: str | None = None) -> list[RecordRow]:
+    """Records of `obj`, newest first; `visible_to`: only those that user owns or has work
+    on."""
     check_limit(limit)
     with reading(rt) as tx:
-        return store.find(tx.conn, obj, limit, owner)
+        seen_by = None
+        if visible_to is not None:
+            seen_by = (visible_to, people.memberships_of(tx.conn, visible_to))
+        return store.find(tx.conn, obj, limit, seen_by)

@@ -19,10 +19,11 @@ from stageflow.services.filters import check_limit, check_status
 from stageflow.services.records import kept
 from stageflow.services.runtime import MAX_NESTED_STARTS, Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
-from stageflow.store import codec, outbox
+from stageflow.store import codec, outbox, people
 from stageflow.store import definitions as defs_store
 from stageflow.store import records as records_store
 from stageflow.store import runs as store
+from stageflow.store.db import cut
 from stageflow.store.runs import RunSummary
 
 
@@ -100,7 +101,9 @@ def start_in(
         )
     version = defs_store.active(tx.conn, "orchestration", name)
     if version is None:
-        raise NotFound(Problem(f"no active orchestration named {name!r}", field="name"))
+        # the REST body's field; the CLI prints "[orchestration]: no active orchestration ..."
+        problem = Problem(f"no active orchestration named {name!r}", field="orchestration")
+        raise NotFound(problem)
     o = defs_store.parsed_version(tx.conn, version)
     assert isinstance(o, Orchestration)
     values = _check_inputs(o, inputs)
@@ -123,8 +126,8 @@ def start_in(
         )
     run_id = new_id()
     label = f"{o.label}: {record['Name']}" if record else f"{o.label} {tx.now:%Y-%m-%d %H:%M:%S}"
-    label = _cut(label, store.RUN_NAME_LENGTH)  # a record's name may be as long as the column
-    by = _cut(by, store.ACTOR_LENGTH)  # "flow:" and the name of the run that started it
+    label = cut(label, store.RUN_NAME_LENGTH)  # a record's name may be as long as the column
+    by = cut(by, store.ACTOR_LENGTH)  # "flow:" and the name of the run that started it
     run = new_run(
         run_id=run_id,
         name=label,
@@ -143,10 +146,6 @@ def start_in(
         return drive(tx, run, [StartRun(by)], new_definition_id=version.id)
     finally:
         tx.depth -= 1
-
-
-def _cut(text: str, length: int) -> str:
-    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def start(
@@ -230,11 +229,15 @@ def get(rt: Runtime, run_id: str) -> RunView:
         return run_view(run, store.log_of(tx.conn, run_id))
 
 
-def find(rt: Runtime, **filters: Any) -> list[RunSummary]:
+def find(rt: Runtime, visible_to: str | None = None, **filters: Any) -> list[RunSummary]:
+    """Runs by `filters`; `visible_to`: only the runs that user started or has work in."""
     check_status(filters.get("status"), RunStatus, "run")
     check_limit(filters.get("limit"))
     with reading(rt) as tx:
-        return store.list_runs(tx.conn, **filters)
+        seen_by = None
+        if visible_to is not None:
+            seen_by = (visible_to, people.memberships_of(tx.conn, visible_to))
+        return store.list_runs(tx.conn, seen_by=seen_by, **filters)
 
 
 def input_types(rt: Runtime, name: str) -> dict[str, DataType]:

@@ -122,6 +122,12 @@ def _server_engine(url: str) -> Engine:
     return engine
 
 
+def cut(text: str, length: int) -> str:
+    """`text` fitted to a String(length) column, an ellipsis marking the cut: PostgreSQL refuses
+    longer text (a DataError) where SQLite keeps it, so both keep this."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

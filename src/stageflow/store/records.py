@@ -7,12 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
 from stageflow.store import db
 from stageflow.store import tables as t
+from stageflow.store import work_items as items
 from stageflow.store.prepared import Prepared
+
+_c = t.records.c
+ID_LENGTH: int = _c.id.type.length  # type: ignore[attr-defined]
+OBJECT_LENGTH: int = _c.object.type.length  # type: ignore[attr-defined]
+NAME_LENGTH: int = _c.name.type.length  # type: ignore[attr-defined]
+ACTOR_LENGTH: int = _c.created_by.type.length  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -137,10 +144,14 @@ def delete_record(conn: Connection, record_id: str) -> None:
 
 
 def find(
-    conn: Connection, obj: str, limit: int | None = 200, owner: str | None = None
+    conn: Connection, obj: str, limit: int | None = 200, seen_by: items.Viewer | None = None
 ) -> list[RecordRow]:
+    """Records of `obj`, newest first; `seen_by`: only those that user owns or has (had) work
+    on."""
     c = t.records.c
     stmt = select(t.records).where(c.object == obj).order_by(c.created_at.desc()).limit(limit)
-    if owner is not None:
-        stmt = stmt.where(c.owner == owner)
+    if seen_by is not None:
+        username, groups = seen_by
+        involved = items.has_work_on(t.work_items.c.record_id, c.id, username, groups)
+        stmt = stmt.where(or_(c.owner == username, involved))
     return [RecordRow(**r._mapping) for r in conn.execute(stmt)]

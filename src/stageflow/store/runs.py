@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from stageflow.engine.commands import LogEntry
 from stageflow.engine.state import Run, WorkItem
 from stageflow.errors import InvalidInput, NotFound
 from stageflow.store import paging
 from stageflow.store import tables as t
+from stageflow.store import work_items as items
 from stageflow.store.codec import encode_state
 from stageflow.store.prepared import Prepared, pipelined
 
@@ -188,13 +189,15 @@ def list_runs(
     orchestration: str | None = None,
     record_id: str | None = None,
     created_by: str | None = None,
+    seen_by: items.Viewer | None = None,
     limit: int = 50,
     after: paging.Cursor | None = None,
     sort: str = "created_at",
     descending: bool = True,
 ) -> list[RunSummary]:
     """Runs sorted by `sort` (newest first by default); `after` continues from a page's last
-    row: (its sort value, its id)."""
+    row: (its sort value, its id). `seen_by`: only the runs that user started or has (had)
+    work in."""
     c = t.runs.c
     stmt = select(
         c.id, c.name, c.orchestration, c.version, c.status, c.current_stage, c.record_id,
@@ -208,6 +211,10 @@ def list_runs(
         stmt = stmt.where(c.record_id == record_id)
     if created_by:
         stmt = stmt.where(c.created_by == created_by)
+    if seen_by is not None:
+        username, groups = seen_by
+        involved = items.has_work_on(t.work_items.c.run_id, c.id, username, groups)
+        stmt = stmt.where(or_(c.created_by == username, involved))
     column = c[sort if sort in RUN_SORTS else "created_at"]
     stmt = paging.apply(stmt, column, c.id, descending, after)
     return [RunSummary(**row._mapping) for row in conn.execute(stmt)]

@@ -51,6 +51,8 @@ def get(conn: Connection, item_id: str) -> WorkItemRow | None:
 ITEM_SORTS = ("created_at", "modified_at", "name", "modified_by", "status", "record_id", "step",
               "assignee")  # fmt: skip
 Cursor = paging.Cursor
+# A user and the groups and queues they belong to: the lists a query is for.
+Viewer = tuple[str, list[tuple[str, str]]]
 
 
 def _page(
@@ -67,6 +69,18 @@ def mine(username: str, groups: list[tuple[str, str]]) -> Any:
     options = [and_(c.assignee_kind == "user", c.assignee == username)]
     options += [and_(c.assignee_kind == kind, c.assignee == name) for kind, name in groups]
     return or_(*options)
+
+
+def involvement(username: str, groups: list[tuple[str, str]]) -> Any:
+    """The condition "the user has (or had) this work item": it is assigned to them, or to a
+    group or queue of theirs, or they completed it."""
+    return or_(mine(username, groups), t.work_items.c.completed_by == username)
+
+
+def has_work_on(column: Any, key: Any, username: str, groups: list[tuple[str, str]]) -> Any:
+    """EXISTS a work item of the user's whose `column` (run_id, record_id) is `key` (an outer
+    query's column): the outer rows stay one each, so keyset pages stay exact."""
+    return select(t.work_items.c.id).where(column == key, involvement(username, groups)).exists()
 
 
 def inbox(
@@ -148,7 +162,7 @@ def involves(
 ) -> bool:
     """Whether the user has (or had) work in this run or on this record."""
     c = t.work_items.c
-    stmt = select(c.id).where(or_(mine(username, groups), c.completed_by == username)).limit(1)
+    stmt = select(c.id).where(involvement(username, groups)).limit(1)
     if run_id:
         stmt = stmt.where(c.run_id == run_id)
     if record_id:

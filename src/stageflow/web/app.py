@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -22,15 +23,24 @@ STATIC = Path(__file__).resolve().parent / "static"
 API = "/api/v1"
 
 
+class _API(FastAPI):
+    def openapi(self) -> dict[str, Any]:
+        first = self.openapi_schema is None
+        document = super().openapi()
+        if first:  # made once, then cached: the error bodies' schemas are added once
+            errors.document(document)
+        return document
+
+
 def create_app(app: App) -> FastAPI:
-    web = FastAPI(
+    web = _API(
         title="stageflow",
         version="1",
         summary="Multi-stage, multi-user flow orchestration",
         openapi_url=f"{API}/openapi.json",
         docs_url=f"{API}/docs",
         redoc_url=None,
-        dependencies=[Depends(inputs.refuse_nul)],  # before every route reads its input
+        dependencies=[Depends(inputs.refuse_unstorable)],  # before every route reads its input
     )
     web.state.stageflow = app
     errors.install(web)

@@ -21,6 +21,7 @@ from stageflow.errors import (
     TransitionNotAllowed,
 )
 from stageflow.services.auth import NotAuthenticated
+from stageflow.web.schemas import ProblemDetails
 
 MEDIA_TYPE = "application/problem+json"
 
@@ -33,6 +34,36 @@ STATUS: list[tuple[type[StageflowError], int, str]] = [
     (InvalidInput, 422, "Invalid input"),
     (ConfigurationError, 422, "Invalid configuration"),
 ]
+
+
+# What each error status means, for the OpenAPI document: every one is problem details.
+MEANING = {
+    401: "No API token, or one that is unknown, revoked or expired",
+    403: "The caller's role, or whose the object is, does not allow it; nothing changed",
+    404: "No such object (the path or the body names it)",
+    409: "Not allowed in the object's current status (the transition table)",
+    422: "Invalid input or definitions: `errors` names each field (or file and line)",
+}
+_PROBLEM = ProblemDetails.__name__
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a router whose routes may answer these error statuses. A 422
+    here also replaces FastAPI's own, which describes a body the API never sends."""
+    schema = {"$ref": f"#/components/schemas/{_PROBLEM}"}
+    return {
+        status: {"description": MEANING[status], "content": {MEDIA_TYPE: {"schema": schema}}}
+        for status in statuses
+    }
+
+
+def document(openapi: dict[str, Any]) -> None:
+    """Add the problem details' schemas, which `responses` refers to, to an OpenAPI document
+    (FastAPI adds only the models of request and success bodies)."""
+    found = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(found.pop("$defs", {}))
+    schemas[_PROBLEM] = found
 
 
 def problem(

@@ -275,3 +275,25 @@ class DeployedOut(BaseModel):
     name: str
     version: int
     changed: bool
+
+
+class FieldProblem(BaseModel):
+    """One thing wrong with a request, and where: the field (`inputs.amount`, `path.run_id`),
+    or the file and line of a definition."""
+
+    field: str | None = None
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+
+class ProblemDetails(BaseModel):
+    """An error, as RFC 9457 problem details (media type application/problem+json)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldProblem] = Field(
+        default_factory=list, description="Each problem with its field; absent when none."
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from stageflow.app import App
 from stageflow.cli import render
 from stageflow.cli.state import options, pairs
 from stageflow.services import runs as runs_service
@@ -13,6 +14,16 @@ runs_app = typer.Typer(
     help="Orchestration runs: list, show, cancel, suspend, resume, re-evaluate.",
     no_args_is_help=True,
 )
+
+
+RUN_ID = typer.Argument(..., help="A run id (or a unique prefix).")
+
+
+def _app_and_run(ctx: typer.Context, run_id: str) -> tuple[App, str]:
+    """The app and the whole id of the run `run_id` names: a unique prefix will do here, at a
+    terminal; the REST API and the Python API take whole ids only."""
+    app = options(ctx).app()
+    return app, runs_service.resolve_id(app.rt, run_id)
 
 
 @run_app.command("start")
@@ -71,34 +82,43 @@ def list_runs(
 
 
 @runs_app.command("show")
-def show(
-    ctx: typer.Context, run_id: str = typer.Argument(..., help="A run id (or a unique prefix).")
-) -> None:
+def show(ctx: typer.Context, run_id: str = RUN_ID) -> None:
     """The run's stages and steps with statuses, outputs and errors, and its timeline."""
-    render.run(options(ctx).app().run(run_id))
+    app, whole = _app_and_run(ctx, run_id)
+    render.run(app.run(whole))
 
 
 @runs_app.command("cancel")
-def cancel(ctx: typer.Context, run_id: str, by: str = typer.Option("supervisor", "--by")) -> None:
+def cancel(
+    ctx: typer.Context, run_id: str = RUN_ID, by: str = typer.Option("supervisor", "--by")
+) -> None:
     """Cancel a run: its stage, steps and open work items become Canceled."""
-    render.run(options(ctx).app().cancel(run_id, by), show_log=False)
+    app, whole = _app_and_run(ctx, run_id)
+    render.run(app.cancel(whole, by), show_log=False)
 
 
 @runs_app.command("suspend")
-def suspend(ctx: typer.Context, run_id: str, by: str = typer.Option("supervisor", "--by")) -> None:
+def suspend(
+    ctx: typer.Context, run_id: str = RUN_ID, by: str = typer.Option("supervisor", "--by")
+) -> None:
     """Suspend a run: nothing starts and its work items wait until it is resumed."""
-    render.run(options(ctx).app().suspend(run_id, by), show_log=False)
+    app, whole = _app_and_run(ctx, run_id)
+    render.run(app.suspend(whole, by), show_log=False)
 
 
 @runs_app.command("resume")
-def resume(ctx: typer.Context, run_id: str, by: str = typer.Option("supervisor", "--by")) -> None:
+def resume(
+    ctx: typer.Context, run_id: str = RUN_ID, by: str = typer.Option("supervisor", "--by")
+) -> None:
     """Resume a suspended run, or a run in Error (its failed step starts again)."""
-    render.run(options(ctx).app().resume(run_id, by), show_log=False)
+    app, whole = _app_and_run(ctx, run_id)
+    render.run(app.resume(whole, by), show_log=False)
 
 
 @runs_app.command("reevaluate")
 def reevaluate(
-    ctx: typer.Context, run_id: str, by: str = typer.Option("supervisor", "--by")
+    ctx: typer.Context, run_id: str = RUN_ID, by: str = typer.Option("supervisor", "--by")
 ) -> None:
     """Publish an orchestration event: the run re-checks its current stage's criteria."""
-    render.run(options(ctx).app().reevaluate(run_id, by), show_log=False)
+    app, whole = _app_and_run(ctx, run_id)
+    render.run(app.reevaluate(whole, by), show_log=False)

@@ -13,11 +13,15 @@ from fastapi import Path as PathParam
 from stageflow.errors import NotFound
 from stageflow.services import deployments
 from stageflow.services.permissions import Permission, require
-from stageflow.web import uploads
+from stageflow.web import errors, uploads
 from stageflow.web.deps import AppDep, UserDep
 from stageflow.web.schemas import DeployedOut, DeployFolder, VersionOut
 
-router = APIRouter(prefix="/orchestrations", tags=["orchestrations"])
+router = APIRouter(
+    prefix="/orchestrations",
+    tags=["orchestrations"],
+    responses=errors.responses(401, 403, 404, 422),
+)
 
 
 def _version(v: Any) -> VersionOut:

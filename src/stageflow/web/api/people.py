@@ -6,10 +6,11 @@ from fastapi import APIRouter, Response
 
 from stageflow.services import auth, people
 from stageflow.services.permissions import Permission, require
+from stageflow.web import errors
 from stageflow.web.deps import AppDep, UserDep
 from stageflow.web.schemas import GroupOut, Login, Member, NewGroup, NewUser, TokenOut, UserOut
 
-router = APIRouter(tags=["people"])
+router = APIRouter(tags=["people"], responses=errors.responses(401, 403, 404, 422))
 
 
 @router.post("/tokens", status_code=201, summary="Log in with a password; get an API token")

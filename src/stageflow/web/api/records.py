@@ -7,27 +7,24 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from stageflow.errors import NotFound, PermissionDenied
-from stageflow.services import records, work_items
+from stageflow.services import records
 from stageflow.services.permissions import Permission, allowed, require
 from stageflow.store.people import User
 from stageflow.store.records import RecordRow
+from stageflow.web import access, errors
 from stageflow.web.deps import AppDep, UserDep
 from stageflow.web.schemas import RecordOut, RecordValues
 
-router = APIRouter(prefix="/records", tags=["records"])
+router = APIRouter(
+    prefix="/records", tags=["records"], responses=errors.responses(401, 403, 404, 422)
+)
 
 
 def _visible(app: AppDep, user: User, obj: str, record_id: str) -> RecordRow:
     row = records.get(app.rt, record_id)
     if row.object != obj:
         raise NotFound(f"no {obj} record {record_id}")
-    if allowed(user, Permission.VIEW_ALL_RECORDS) or row.owner == user.username:
-        return row
-    if work_items.involves(app.rt, user.username, record_id=record_id):
-        return row
-    raise PermissionDenied(
-        f"{user.username} may not see {obj} {record_id}: not theirs, no work on it"
-    )
+    return access.visible_record(app, user, record_id)
 
 
 @router.post("/{object}", status_code=201, summary="Create a record")
@@ -41,15 +38,15 @@ def create(object: str, body: RecordValues, app: AppDep, user: UserDep) -> Recor
     return RecordOut.of(app.records.create(object, values, by=user.username))
 
 
-@router.get("/{object}", summary="Records of an object (a user sees their own)")
+@router.get("/{object}", summary="Records of an object (a user sees theirs and those they work on)")
 def list_records(
     object: str,
     app: AppDep,
     user: UserDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[RecordOut]:
-    owner = None if allowed(user, Permission.VIEW_ALL_RECORDS) else user.username
-    rows = records.find(app.rt, object, limit, owner)
+    mine = None if allowed(user, Permission.VIEW_ALL_RECORDS) else user.username
+    rows = records.find(app.rt, object, limit, visible_to=mine)
     return [RecordOut.of(r) for r in rows]
 
 

@@ -10,11 +10,13 @@ from stageflow.errors import PermissionDenied
 from stageflow.services import runs, work_items
 from stageflow.services.permissions import Permission, allowed, require
 from stageflow.store.people import User
-from stageflow.web import pagination
+from stageflow.web import access, errors, pagination
 from stageflow.web.deps import AppDep, UserDep
 from stageflow.web.schemas import Action, Page, RunOut, RunStart, RunSummaryOut
 
-router = APIRouter(prefix="/runs", tags=["runs"])
+router = APIRouter(
+    prefix="/runs", tags=["runs"], responses=errors.responses(401, 403, 404, 409, 422)
+)
 
 
 def _visible(app: AppDep, user: User, run_id: str) -> RunOut:
@@ -31,6 +33,8 @@ def _visible(app: AppDep, user: User, run_id: str) -> RunOut:
 @router.post("", status_code=201, summary="Start a run")
 def start(body: RunStart, app: AppDep, user: UserDep) -> RunOut:
     require(user, Permission.START_RUN)
+    if body.record is not None:  # the run's name and its work items would show the record
+        access.visible_record(app, user, body.record, field="record")
     view = app.start(body.orchestration, body.inputs, body.record, by=user.username)
     return RunOut.of_view(view)
 
@@ -46,7 +50,10 @@ def list_runs(
     after: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Page[RunSummaryOut]:
     mine = None if allowed(user, Permission.VIEW_ALL_RUNS) else user.username
-    rows = app.runs(status, orchestration, record, limit, pagination.decode(after), created_by=mine)
+    rows = runs.find(
+        app.rt, visible_to=mine, status=status, orchestration=orchestration, record_id=record,
+        limit=limit, after=pagination.decode(after),
+    )  # fmt: skip
     nxt = pagination.encode(rows[-1].created_at, rows[-1].id) if len(rows) == limit else None
     return Page[RunSummaryOut](items=[RunSummaryOut.of(r) for r in rows], next=nxt)
 

@@ -10,11 +10,13 @@ from stageflow.errors import PermissionDenied
 from stageflow.services import work_items
 from stageflow.services.permissions import Permission, allowed, require
 from stageflow.store.people import User
-from stageflow.web import pagination
+from stageflow.web import errors, pagination
 from stageflow.web.deps import AppDep, UserDep
 from stageflow.web.schemas import Complete, Page, Reassign, RunOut, WorkItemOut
 
-router = APIRouter(prefix="/work-items", tags=["work items"])
+router = APIRouter(
+    prefix="/work-items", tags=["work items"], responses=errors.responses(401, 403, 404, 409, 422)
+)
 
 
 @router.get("", summary="Work items: mine (default), or every one for supervisors (mine=false)")

@@ -11,13 +11,12 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from stageflow.errors import InvalidInput, PermissionDenied, StageflowError
+from stageflow.errors import InvalidInput, StageflowError
 from stageflow.flows import screen_runtime
 from stageflow.flows.screen_runtime import Finished
 from stageflow.flows.screen_state import ScreenFlowState, seal, unseal
 from stageflow.services import outbox_work, records, runs, work_items
-from stageflow.services.permissions import Permission
-from stageflow.web import sessions
+from stageflow.web import access, sessions
 from stageflow.web.deps import AppDep
 from stageflow.web.ui.common import Viewer, ViewerDep
 from stageflow.web.ui.render import page
@@ -42,14 +41,8 @@ def _record_page(
     flash: str = "",
     status: int = 200,
 ) -> Response:
-    record = records.get(app.rt, record_id)
+    record = access.visible_record(app, viewer.user, record_id)
     username = viewer.user.username
-    if not (
-        viewer.can(Permission.VIEW_ALL_RECORDS)
-        or record.owner == username
-        or work_items.involves(app.rt, username, record_id=record_id)
-    ):
-        raise PermissionDenied(f"{username} may not see {record.object} {record_id}")
     about = [runs.get(app.rt, r.id) for r in runs.find(app.rt, record_id=record_id, limit=20)]
     guide = work_items.inbox(app.rt, username, "Assigned", 50, record_id=record_id)
     current = next((w for w in guide if w.id == item_id), guide[0] if guide else None)

@@ -44,7 +44,7 @@ def run_list(
     descending = order != "asc"
     mine = None if viewer.can(Permission.VIEW_ALL_RUNS) else viewer.user.username
     rows = runs.find(
-        app.rt, status=status or None, orchestration=orchestration or None, created_by=mine,
+        app.rt, status=status or None, orchestration=orchestration or None, visible_to=mine,
         limit=PAGE, after=decode_cursor(after), sort=sort, descending=descending,
     )  # fmt: skip
     nxt = encode_cursor(getattr(rows[-1], sort), rows[-1].id) if len(rows) == PAGE else None
