@@ -60,7 +60,12 @@ class Records:
 
 
 def _embedded_drain(rt: Runtime) -> int:
-    return outbox_work.drain(rt) if rt.embedded_worker and rt.outbox_dirty else 0
+    """Without a worker process (SQLite), carry out the work this process queued, or work
+    that came due since (a step's retry, an email given back): API calls are its only clock."""
+    if not rt.embedded_worker:
+        return 0
+    due = rt.next_due is not None and rt.now() >= rt.next_due
+    return outbox_work.drain(rt) if rt.outbox_dirty or due else 0
 
 
 class People:
@@ -162,6 +167,7 @@ class App:
         created_by: str | None = None,
     ) -> list[RunSummary]:
         """Runs, newest first; `after` is the (created_at, id) of a previous page's last row."""
+        _embedded_drain(self.rt)
         return runs.find(
             self.rt,
             status=status,
@@ -173,6 +179,7 @@ class App:
         )
 
     def run(self, id: str) -> RunView:
+        _embedded_drain(self.rt)
         return runs.get(self.rt, id)
 
     def cancel(self, id: str, by: str = "system", event_id: str | None = None) -> RunView:
@@ -198,11 +205,13 @@ class App:
         record: str | None = None,
         limit: int = 50,
     ) -> list[WorkItemRow]:
+        _embedded_drain(self.rt)
         if user is not None:
             return work_items.inbox(self.rt, user, status, limit, run_id=run, record_id=record)
         return work_items.search(self.rt, status=status, run_id=run, record_id=record, limit=limit)
 
     def work_item(self, id: str) -> WorkItemRow:
+        _embedded_drain(self.rt)
         return work_items.get(self.rt, id)
 
     def complete_work_item(

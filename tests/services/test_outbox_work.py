@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +160,41 @@ def test_a_triggered_start_whose_flow_kills_its_worker_every_time_is_failed_afte
         assert marker.read_text().count("started") == 3
     finally:
         app.close()
+
+
+@pytest.fixture
+def embedded_app(sqlite_url: str) -> Iterator[App]:
+    """SQLite without a worker process: the API's own calls carry out the queued work."""
+    app = stageflow.connect(sqlite_url)
+    app.rt.retry_base = timedelta(milliseconds=300)
+    app.deploy(SCALE)
+    yield app
+    app.close()
+
+
+def test_without_a_worker_a_retry_that_came_due_is_carried_out_by_the_next_read(
+    embedded_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = embedded_app
+    _fail_every_try(monkeypatch)
+    run = app.start("Scale")
+    assert _step_a(app, run.id).status == "InProgress"  # its first try failed: a retry waits
+    monkeypatch.setattr(sys.modules["scale_flows"], "FAIL_SHARE", 0.0)
+    time.sleep(0.4)
+    assert app.run(run.id).status == "Completed"  # a read, no write: the retries came due
+
+
+def test_queued_work_that_fails_does_not_fail_the_call_that_committed_before_it(
+    embedded_app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The run is started and committed; carrying out its asynchronous steps then fails (say the
+    database is away): the start must not raise, or a caller trying again makes a second run."""
+
+    def away(*_args: Any) -> outbox_work.Outcome:
+        raise OperationalError("SELECT 1", {}, Exception("the database went away"))
+
+    monkeypatch.setattr(outbox_work, "_run_flow", away)
+    run = embedded_app.start("Scale")
+    assert run.status == "InProgress"
+    assert [r.id for r in embedded_app.runs()] == [run.id]
+    assert "carrying out queued work failed" in caplog.text

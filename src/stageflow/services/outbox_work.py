@@ -249,9 +249,23 @@ def _note_retry(
 
 
 def drain(rt: Runtime, limit: int = 10_000) -> int:
-    """Carry out claimable messages until none is left (or `limit`); returns how many."""
+    """Carry out claimable messages until none is left (or `limit`); returns how many, and
+    notes in `rt.next_due` when the next one waiting (a retry, a give-back) comes due.
+
+    A message that fails is given back and logged, and draining stops there, as the worker's
+    loop does: the caller's own change committed before, and must not look as if it failed
+    (a caller trying again would make it twice)."""
     rt.outbox_dirty = False
     done = 0
-    while done < limit and process_next(rt):
-        done += 1
+    try:
+        while done < limit and process_next(rt):
+            done += 1
+        already, wait = due_work(rt)
+    except Exception:
+        log.exception("carrying out queued work failed; it is tried again later")
+        rt.next_due = rt.now() + GIVE_BACK_AFTER
+        return done
+    if already:  # a lease ran out meanwhile: its message is claimable now
+        wait = 0.0
+    rt.next_due = None if wait is None else rt.now() + timedelta(seconds=max(wait, 0.0))
     return done

@@ -30,6 +30,7 @@ class Runtime:
     retry_base: timedelta = timedelta(seconds=1)  # first wait before an async step's retry
     settings: Settings = field(default_factory=Settings.from_env)
     outbox_dirty: bool = True  # this process committed outbox messages not yet carried out
+    next_due: datetime | None = None  # when a message waiting (a retry) comes due, if known
     _modules_loaded: set[str] = field(default_factory=set)
 
     def connect(self) -> Connection:
