@@ -197,3 +197,19 @@ def test_a_users_runs_list_holds_the_runs_they_have_work_in(seeded: Seeded) -> N
     assert f'data-run="{seeded.run_id}"' in c.get("/runs").text
     _login(c, "mallory")
     assert "data-run=" not in c.get("/runs").text
+
+
+def test_a_refused_finish_keeps_what_was_typed(seeded: Seeded) -> None:
+    c = seeded.client
+    csrf = _login(c, "alice")
+    action, state = _guide_form(c, seeded.case_id)
+    assessed = c.post(action, data={"csrf_token": csrf, "state": state, "action": "next",
+                                    "priority": "High", "affected_units": "2"})  # fmt: skip
+    state2 = re.search(r'name="state" value="([^"]+)"', assessed.text)
+    assert state2, assessed.text
+    seeded.app.suspend(seeded.run_id, by="sue")
+    refused = c.post(action, data={"csrf_token": csrf, "state": state2.group(1),
+                                   "action": "finish", "comments": "keep me"})  # fmt: skip
+    assert refused.status_code == 409
+    assert "is Suspended" in unescape(refused.text)
+    assert ">keep me</textarea>" in refused.text  # still there, to finish after the resume

@@ -203,6 +203,15 @@ def submit(flow: ScreenFlow, state: ScreenFlowState, form: Form, action: str) ->
     return _finish(flow, state, variables, raw)
 
 
+def as_typed(flow: ScreenFlow, state: ScreenFlowState, form: Form) -> ScreenFlowState:
+    """`state` with what `form` sent for its screen kept as typed: the screen to show again
+    when finishing was refused after the flow itself accepted it (the run is suspended, a
+    record update cannot be made), so that nothing typed is lost."""
+    screen = flow.screen_map[state.screen]
+    raw = {f.name: values.raw_of(form.get(f.name)) for f in screen.input_fields}
+    return replace(state, entered={**state.entered, **raw})
+
+
 def _accept(
     screen: Screen, variables: Mapping[str, Any], raw: Mapping[str, Raw]
 ) -> tuple[dict[str, Any], dict[str, str]]:

@@ -131,8 +131,9 @@ def _work(
         work_items.complete(
             app.rt, item_id, username, dict(result.outputs), variables=dict(result.variables)
         )
-    except StageflowError as exc:
-        return _record_page(request, app, viewer, record_id, item_id, flash=str(exc), status=409)
+    except StageflowError as exc:  # the page again, with what was typed
+        typed = screen_runtime.as_typed(flow, state, fields)
+        return _record_page(request, app, viewer, record_id, item_id, typed, str(exc), 409)
     if app.rt.embedded_worker:
         outbox_work.drain(app.rt)
     flash = f"{item.name}: done"
