@@ -213,3 +213,19 @@ def test_a_refused_finish_keeps_what_was_typed(seeded: Seeded) -> None:
     assert refused.status_code == 409
     assert "is Suspended" in unescape(refused.text)
     assert ">keep me</textarea>" in refused.text  # still there, to finish after the resume
+
+
+def test_bad_console_input_is_a_page_naming_the_field_and_setup_names_the_kind_asked(
+    seeded: Seeded,
+) -> None:
+    c = seeded.client
+    csrf = _login(c, "root")
+    bad = c.post("/setup/orchestration/Case_Management/activate",
+                 data={"csrf_token": csrf, "version": "abc"})  # fmt: skip
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("text/html")
+    assert "[version]: Input should be a valid integer" in unescape(bad.text)
+    unknown = c.get("/setup/bogus/Case_Management")
+    assert unknown.status_code == 404
+    assert "no setup page for 'bogus'" in unescape(unknown.text)
+    assert c.get("/setup/orchestrations").status_code == 200  # the plural still works

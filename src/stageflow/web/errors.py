@@ -17,6 +17,7 @@ from stageflow.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    Problem,
     StageflowError,
     TransitionNotAllowed,
 )
@@ -123,12 +124,15 @@ def _html_error(status: int, title: str, exc: StageflowError) -> HTMLResponse:
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e["msg"]}
         for e in exc.errors()
     ]
+    if not request.url.path.startswith("/api/"):  # a console form: a page, not JSON
+        problems = [Problem(e["message"], field=e["field"] or None) for e in errors]
+        return _html_error(422, "Invalid input", InvalidInput(problems))
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "Invalid input", detail, errors)
 

@@ -44,12 +44,18 @@ def people_page(request: Request, app: AppDep, viewer: ViewerDep) -> Response:
     })  # fmt: skip
 
 
+def _kind(path: str) -> str:
+    """The kind a Setup path names, singular or plural (`/setup/flows`, `/setup/flow`)."""
+    kind = path if path in KINDS else path.removesuffix("s")
+    if kind not in KINDS:
+        raise NotFound(f"no setup page for {path!r}: use one of {', '.join(KINDS)}")
+    return kind
+
+
 @router.get("/setup/{kind}")
 def definitions_page(request: Request, kind: str, app: AppDep, viewer: ViewerDep) -> Response:
     _admin(viewer)
-    kind = kind.rstrip("s")
-    if kind not in KINDS:
-        raise NotFound(f"no setup page for {kind!r}")
+    kind = _kind(kind)
     versions = app.versions(kind)
     names = sorted({v.name for v in versions})
     return page(request, "setup_definitions.html", {
@@ -64,7 +70,7 @@ def definition_page(
     request: Request, kind: str, name: str, app: AppDep, viewer: ViewerDep
 ) -> Response:
     _admin(viewer)
-    kind = kind.rstrip("s")
+    kind = _kind(kind)
     versions = app.versions(kind, name)
     if not versions:
         raise NotFound(f"no {kind} named {name!r}")
@@ -94,7 +100,7 @@ def activate(
 ) -> Response:
     sessions.check_csrf(sessions.read(request, app), csrf_token)
     _admin(viewer)
-    kind = kind.rstrip("s")
+    kind = _kind(kind)
     try:
         if version:
             app.activate(kind, name, version)
