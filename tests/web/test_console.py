@@ -229,3 +229,18 @@ def test_bad_console_input_is_a_page_naming_the_field_and_setup_names_the_kind_a
     assert unknown.status_code == 404
     assert "no setup page for 'bogus'" in unescape(unknown.text)
     assert c.get("/setup/orchestrations").status_code == 200  # the plural still works
+
+
+def test_a_work_item_whose_screen_flow_was_deactivated_leaves_the_record_page_whole(
+    seeded: Seeded,
+) -> None:
+    app, c = seeded.app, seeded.client
+    app.deactivate("orchestration", "Case_Management")  # its runs go on; then its screen flow
+    app.deactivate("screen_flow", "Triage_Case_Screen")
+    _login(c, "alice")
+    page = c.get(f"/records/Case/{seeded.case_id}")
+    assert page.status_code == 200
+    assert "Leak" in page.text  # the record and its runs are still shown
+    assert "This work item cannot be opened: screen flow 'Triage_Case_Screen'" in unescape(
+        page.text
+    )

@@ -47,12 +47,17 @@ def _record_page(
     guide = work_items.inbox(app.rt, username, "Assigned", 50, record_id=record_id)
     current = next((w for w in guide if w.id == item_id), guide[0] if guide else None)
     screen = token = None
+    cannot_open = ""
     if current is not None:
-        item, flow = work_items.open_item(app.rt, current.id, username)
-        if state is None or state.flow != flow.name:
-            state = screen_runtime.start(flow, item.inputs)
-        screen = screen_runtime.render(flow, state)
-        token = seal(state, _key(app, current.id, username))
+        try:
+            item, flow = work_items.open_item(app.rt, current.id, username)
+        except StageflowError as exc:  # its screen flow was deactivated since: say so here
+            cannot_open = str(exc)
+        else:
+            if state is None or state.flow != flow.name:
+                state = screen_runtime.start(flow, item.inputs)
+            screen = screen_runtime.render(flow, state)
+            token = seal(state, _key(app, current.id, username))
     return page(
         request,
         "record.html",
@@ -65,6 +70,7 @@ def _record_page(
             "current": current,
             "screen": screen,
             "state_token": token,
+            "cannot_open": cannot_open,
             "flash": flash or request.query_params.get("flash", ""),
         },
         status,
