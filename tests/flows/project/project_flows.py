@@ -50,10 +50,10 @@ def writes_then_fails(ctx: FlowContext, ticket: str) -> dict[str, Any]:
     raise RuntimeError("failed after writing")
 
 
-@flow("Creates_Too_Long_A_Name")
-def creates_too_long_a_name(ctx: FlowContext, ticket: str) -> dict[str, Any]:
+@flow("Writes_Then_Publishes_Too_Long")
+def writes_then_publishes_too_long(ctx: FlowContext, ticket: str) -> dict[str, Any]:
     ctx.records.update("Ticket", ticket, {"Stage": "half done"})
-    ctx.records.create("Ticket", {"Name": "x" * 300})  # over the column's 255: PostgreSQL refuses
+    ctx.reevaluate("r" * 300)  # its outbox key is over the column's 200: PostgreSQL refuses
     return {}
 
 
@@ -66,7 +66,7 @@ def publishes_too_long_a_key(ctx: FlowContext, ticket: str) -> dict[str, Any]:
 @flow("Swallows_A_Refusal")
 def swallows_a_refusal(ctx: FlowContext, ticket: str) -> dict[str, Any]:
     try:
-        ctx.records.create("Ticket", {"Name": "x" * 300})
+        ctx.reevaluate("r" * 300)  # PostgreSQL refuses its outbox key
     except Exception as exc:  # the flow carries on as if nothing happened: its writes are lost
         ctx.log.info("ignored %s", type(exc).__name__)
     return {}
@@ -74,7 +74,7 @@ def swallows_a_refusal(ctx: FlowContext, ticket: str) -> dict[str, Any]:
 
 @evaluation_flow("Evaluates_With_A_Refusal")
 def evaluates_with_a_refusal(ctx: FlowContext, ticket: str) -> bool:
-    ctx.records.create("Ticket", {"Name": "x" * 300})
+    ctx.reevaluate("r" * 300)  # PostgreSQL refuses its outbox key
     return True
 
 
