@@ -139,3 +139,18 @@ def test_activating_a_kind_that_does_not_exist_names_the_kind(app: App) -> None:
     assert [v.active for v in app.versions("orchestration", "Case_Management")] == [True]
     with pytest.raises(DefinitionError, match=r"\[version\]: orchestration 'Case_Management' has"):
         app.activate("orchestration", "Case_Management", 2)
+
+
+def test_deactivating_a_screen_flow_an_active_orchestration_uses_is_refused(app: App) -> None:
+    app.deploy(EXAMPLES)
+    with pytest.raises(DefinitionError) as refused:
+        app.deactivate("screen_flow", "Triage_Case_Screen")
+    assert str(refused.value) == (
+        "[stages[Triage].steps[Triage_Case].flow]: deployed orchestration 'Case_Management' v1 "
+        "(line 20) would break: unknown screen flow 'Triage_Case_Screen'"
+    )
+    [screen] = app.versions("screen_flow", "Triage_Case_Screen")
+    assert screen.active  # nothing changed
+    app.deactivate("orchestration", "Case_Management")  # once nothing active uses it, it may go
+    app.deactivate("screen_flow", "Triage_Case_Screen")
+    assert not app.versions("screen_flow", "Triage_Case_Screen")[0].active

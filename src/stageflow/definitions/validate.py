@@ -16,7 +16,14 @@ from stageflow.definitions.validate_flows import flow, object_def, screen_flow
 from stageflow.definitions.validate_orchestration import OrchestrationCheck
 from stageflow.errors import Problem
 
-__all__ = ["RECORD_SYSTEM_FIELDS", "Dependent", "Known", "dependents", "validate"]
+__all__ = [
+    "RECORD_SYSTEM_FIELDS",
+    "Dependent",
+    "Known",
+    "dependents",
+    "deployed_problems",
+    "validate",
+]
 
 
 @dataclass
@@ -87,6 +94,22 @@ def dependents(
         for p in _check(d, flows, objects, orchestrations):
             if _where(p) not in before:
                 out.append(_blamed(d, version, p))
+    return out
+
+
+Where = tuple[str, str, int, str | None, int | None, str | None]
+
+
+def deployed_problems(
+    known: Known, deployed: Sequence[tuple[Dependent, int]]
+) -> dict[Where, Problem]:
+    """Every problem of the deployed definitions (with their version) against `known`, blamed on
+    each, by where it is: an activation compares them before and after, and refuses what is
+    new (as a deploy refuses what it would break)."""
+    out: dict[Where, Problem] = {}
+    for d, version in deployed:
+        for p in _check(d, known.flows, known.objects, known.orchestrations):
+            out[(type(d).__name__, d.name, version, *_where(p))] = _blamed(d, version, p)
     return out
 
 

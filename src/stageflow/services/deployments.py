@@ -22,7 +22,13 @@ from stageflow.definitions.model import (
 )
 from stageflow.definitions.project import Project, find
 from stageflow.definitions.source import load_yaml
-from stageflow.definitions.validate import Dependent, Known, dependents, validate
+from stageflow.definitions.validate import (
+    Dependent,
+    Known,
+    dependents,
+    deployed_problems,
+    validate,
+)
 from stageflow.errors import DefinitionError, InvalidInput, Problem
 from stageflow.flows.registry import Registry, import_modules
 from stageflow.services.runtime import Runtime, reading, transaction
@@ -56,6 +62,13 @@ def _prepare(
 def _problems(conn: Connection, registry: Registry, bundle: Bundle) -> list[Problem]:
     """The bundle's own problems, and what it would break in the deployed orchestrations and
     flows."""
+    known, deployed = _deployed(conn, registry)
+    return validate(bundle, known) + dependents(bundle, known, deployed)
+
+
+def _deployed(conn: Connection, registry: Registry) -> tuple[Known, list[tuple[Dependent, int]]]:
+    """What is deployed and active (with the Python flows), and the definitions among it that
+    other definitions can break: orchestrations and flows, with their versions."""
     flows = dict(registry.signatures())
     objects: dict[str, ObjectDef] = {}
     deployed: list[tuple[Dependent, int]] = []
@@ -68,8 +81,7 @@ def _problems(conn: Connection, registry: Registry, bundle: Bundle) -> list[Prob
             flows.setdefault(d.name, signature_of(d))
         deployed.append((d, v.version))
     names = frozenset(d.name for d, _ in deployed if isinstance(d, Orchestration))
-    known = Known(flows, objects, names, registry.origins())
-    return validate(bundle, known) + dependents(bundle, known, deployed)
+    return Known(flows, objects, names, registry.origins()), deployed
 
 
 def check(rt: Runtime, path: Path) -> list[Problem]:
@@ -148,12 +160,18 @@ def set_active(rt: Runtime, kind: str, name: str, version: int | None) -> None:
         raise InvalidInput(Problem(f"{kind!r} is not a kind of definition ({kinds})", field="kind"))
     with transaction(rt) as tx:
         store.lock_versions(tx.conn, kind, name)  # sees a deploy that committed meanwhile
+        before = deployed_problems(*_deployed(tx.conn, rt.registry))
         if version is None:
             store.deactivate(tx.conn, kind, name)
         elif not store.activate(tx.conn, kind, name, version):
             raise DefinitionError(
                 Problem(f"{kind} {name!r} has no version {version}", field="version")
             )
+        # An older flow version, or none, can break the active orchestrations that use it.
+        after = deployed_problems(*_deployed(tx.conn, rt.registry))
+        new = [p for where, p in after.items() if where not in before]
+        if new:
+            raise DefinitionError(new)  # the transaction rolls back: nothing changed
 
 
 def source(rt: Runtime, version_id: int) -> str:
