@@ -4,7 +4,7 @@ assignments, escaped display text, outputs and record updates. Pure functions, n
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from textwrap import dedent
 from typing import Any
@@ -478,8 +478,8 @@ CHOICES = ("Red", "Green", "Blue")
         (DataType.CURRENCY, ("19.99",), 19.99),
         (DataType.CURRENCY, ("7",), 7.0),
         (DataType.DATE, ("2024-02-29",), date(2024, 2, 29)),
-        (DataType.DATETIME, ("2024-02-29T17:30",), datetime(2024, 2, 29, 17, 30)),
-        (DataType.DATETIME, ("2024-02-29 17:30:05",), datetime(2024, 2, 29, 17, 30, 5)),
+        (DataType.DATETIME, ("2024-02-29T17:30",), datetime(2024, 2, 29, 17, 30, tzinfo=UTC)),
+        (DataType.DATETIME, ("2024-02-29 17:30:05",), datetime(2024, 2, 29, 17, 30, 5, tzinfo=UTC)),
         (DataType.CHECKBOX, ("on",), True),
         (DataType.CHECKBOX, (), False),
         (DataType.CHECKBOX, ("off", "on"), True),  # a hidden fallback, then the box
@@ -592,3 +592,15 @@ def test_currency_takes_two_decimal_places_and_shows_them(amount: Decimal) -> No
     got = parse(f, (str(amount),))
     assert got == float(amount)
     assert text_of(got, DataType.CURRENCY) == f"{amount:.2f}"
+
+
+def test_a_date_and_time_is_shown_as_a_browser_input_takes_it_and_read_back_as_utc() -> None:
+    """A browser's date-and-time input shows nothing for an offset or microseconds: the value
+    stageflow keeps (aware, as ISO text) is written UTC to the second, and the zone-less text it
+    sends back is UTC."""
+    f = ScreenField("at", "At", DataType.DATETIME)
+    kept = datetime(2026, 11, 25, 10, 15, 30, 123456, tzinfo=timezone(timedelta(hours=1)))
+    shown = text_of(kept, DataType.DATETIME)
+    assert shown == "2026-11-25T09:15:30"
+    assert parse(f, (shown,)) == datetime(2026, 11, 25, 9, 15, 30, tzinfo=UTC)
+    assert text_of(kept) == kept.isoformat()  # in display text, as kept

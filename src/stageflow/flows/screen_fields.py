@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from math import isfinite
 from typing import Any
@@ -114,9 +114,11 @@ def _datetime(_f: ScreenField, text: str) -> datetime | Bad:
     if len(text) <= 10:  # a date alone is no date and time
         return message
     try:
-        return datetime.fromisoformat(text)
+        found = datetime.fromisoformat(text)
     except ValueError:
         return message
+    # A browser's date-and-time input sends no zone: the form's times are UTC (text_of).
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
 def _choice(f: ScreenField, text: str) -> str | Bad:
@@ -173,6 +175,8 @@ def text_of(value: Any, kind: DataType | None = None) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime) and kind is DataType.DATETIME:
+        return _in_form(value)
     if isinstance(value, date):  # datetime too
         return value.isoformat()
     if isinstance(value, float | Decimal):
@@ -182,6 +186,14 @@ def text_of(value: Any, kind: DataType | None = None) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(text_of(v) for v in value)
     return str(value)
+
+
+def _in_form(value: datetime) -> str:
+    """A date and time as a browser's date-and-time input takes it: UTC, to the second, with
+    no zone (it shows nothing for `+00:00` or microseconds, and the value was lost)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="seconds")
 
 
 def _plain_number(value: float | Decimal) -> str:
