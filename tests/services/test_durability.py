@@ -17,6 +17,9 @@ import stageflow
 PROJECT = Path(__file__).parent / "crash_project"
 
 
+LEASE = 5  # seconds: the checks before it runs out take 1-2 s, more on a loaded machine
+
+
 def _cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "stageflow", "--db", db_url, *args],
@@ -46,7 +49,8 @@ def test_worker_killed_inside_an_async_step_then_a_new_worker_finishes(
     run = app.start("Crash_Async", {"ticket": ticket, "marker": str(marker)})
     assert run.stages[0].steps[0].status == "InProgress"  # queued for a worker
 
-    killed = _cli(db_url, "worker", "--until-idle", "--lease", "2")
+    killed = _cli(db_url, "worker", "--until-idle", "--lease", str(LEASE))
+    died_at = time.monotonic()
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert marker.exists()
     # Nothing of the killed transaction is visible: no note, ticket untouched, step still running.
@@ -57,8 +61,9 @@ def test_worker_killed_inside_an_async_step_then_a_new_worker_finishes(
     # The dead worker's lease still holds the message: nobody else takes it yet...
     early = _cli(db_url, "worker", "--until-idle")
     assert early.returncode == 0, early.stderr
+    assert time.monotonic() - died_at < LEASE, "the machine was too slow to see the lease hold"
     assert app.run(run.id).status == "InProgress"
-    time.sleep(2.2)
+    time.sleep(max(0.0, LEASE + 0.2 - (time.monotonic() - died_at)))
     # ...until it runs out; then another worker finishes the work.
     finished = _cli(db_url, "worker", "--until-idle")
     assert finished.returncode == 0, finished.stderr
