@@ -270,15 +270,36 @@ def test_deployer_templates_override_the_built_in_ones(
         app.close()
 
 
+@pytest.mark.parametrize(
+    ("broken", "error"),
+    [
+        pytest.param(b"{{ oops(", "TemplateSyntaxError", id="syntax"),
+        pytest.param(b'Hello {{ recipient.name }}, {{ "%d" % run.name }}', "TypeError", id="type"),
+        pytest.param(b"Bonjour {{ recipient.name }}, du travail \xe9", "UnicodeDecodeError",
+                     id="latin-1"),
+    ],
+)  # fmt: skip
 def test_a_broken_override_falls_back_to_the_built_in_template(
-    db_url: str, smtp: SmtpServer, tmp_path: Path
+    db_url: str,
+    smtp: SmtpServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    broken: bytes,
+    error: str,
 ) -> None:
-    (tmp_path / "work_item_assigned.txt").write_text("{{ oops(")
+    (tmp_path / "work_item_assigned.txt").write_bytes(broken)
+    (tmp_path / "work_item_assigned.subject.txt").write_text("[Acme] {{ work_item.name }}")
     app = _mail_app(db_url, smtp, templates=tmp_path)
     try:
-        app.start("Case_Management", record=_case(app))
+        run = app.start("Case_Management", record=_case(app))
+        assert run.status == "InProgress"
         assert len(smtp.inbox.messages) == 2
-        assert "You have a new work item" in _text(smtp.inbox.messages[0])
+        assert "You have a new work item" in _text(smtp.inbox.messages[0])  # built-in body
+        assert smtp.inbox.messages[0]["Subject"] == "[Acme] Triage Case"  # the good override
+        failed = [r for r in caplog.records if "using the built-in one" in r.getMessage()]
+        assert failed
+        assert failed[0].exc_info is not None
+        assert type(failed[0].exc_info[1]).__name__ == error
     finally:
         app.close()
 

@@ -170,23 +170,25 @@ def _one_line(text: str) -> str:
 
 
 def _render(folder: Path | None, context: dict[str, Any]) -> _Mail:
-    """Subject, text and HTML body from the deployer's templates, falling back to the built-in
-    ones when an override is broken: a bad template must not lose the email."""
-    try:
-        return _render_with(_environment(folder), context)
-    except jinja2.TemplateError:
-        if folder is None:
-            raise
-        log.exception("email templates in %s failed; using the built-in ones", folder)
-        return _render_with(_environment(None), context)
-
-
-def _render_with(env: jinja2.Environment, context: dict[str, Any]) -> _Mail:
+    """Subject, text and HTML body from the deployer's templates (`folder`), each falling back
+    to the built-in one when its override is broken."""
     return _Mail(
-        subject=env.get_template(f"{TEMPLATE}.subject.txt").render(context),
-        text=env.get_template(f"{TEMPLATE}.txt").render(context),
-        html=env.get_template(f"{TEMPLATE}.html").render(context),
+        subject=_render_one(folder, f"{TEMPLATE}.subject.txt", context),
+        text=_render_one(folder, f"{TEMPLATE}.txt", context),
+        html=_render_one(folder, f"{TEMPLATE}.html", context),
     )
+
+
+def _render_one(folder: Path | None, name: str, context: dict[str, Any]) -> str:
+    """A bad template must not lose the email, nor fail the assignment it is queued with. Any
+    error of an override counts, not only Jinja's: an expression can raise a TypeError, and
+    a file that is not UTF-8 a UnicodeDecodeError."""
+    if folder is not None:
+        try:
+            return _environment(folder).get_template(name).render(context)
+        except Exception:
+            log.exception("email template %s in %s failed; using the built-in one", name, folder)
+    return _environment(None).get_template(name).render(context)
 
 
 @lru_cache(maxsize=8)
