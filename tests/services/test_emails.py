@@ -360,6 +360,77 @@ def test_a_recipient_refused_for_good_is_not_retried(db_url: str, smtp: SmtpServ
         app.close()
 
 
+def _email_rows(app: App) -> list[tuple[str, int, int, str | None]]:
+    """Each email's status, tries, give-backs and last error."""
+    o = t.outbox.c
+    with app.rt.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(o.status, o.attempts, o.give_backs, o.last_error)
+            .where(o.kind == "email")
+            .order_by(o.id)
+        )
+        return [(r.status, r.attempts, r.give_backs, r.last_error) for r in rows]
+
+
+def _expense_for(app: App, approver: str) -> None:
+    expense = app.records.create("Expense", {"Title": "Pens", "Amount": 3.0})
+    run = app.start("Expense_Approval", {"recordId": expense.id, "approver": approver, "amount": 3})
+    assert run.status == "InProgress"
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        pytest.param("dave@example.com\nBcc: mallory@evil.com", "contains a line break",
+                     id="header"),
+        pytest.param("dave@example.com, mallory@evil.com", "is not one bare address", id="list"),
+    ],
+)  # fmt: skip
+def test_an_unusable_address_already_stored_fails_its_email_for_good(
+    db_url: str, smtp: SmtpServer, address: str, why: str
+) -> None:
+    app = _mail_app(db_url, smtp)
+    app.rt.retry_base = timedelta(milliseconds=10)
+    try:  # stored before addresses were checked
+        with app.rt.engine.begin() as conn:
+            conn.execute(
+                sa.update(t.users).where(t.users.c.username == "dave").values(email=address)
+            )
+        _expense_for(app, "dave")  # the embedded worker's failure does not reach the caller
+        time.sleep(0.05)
+        app.drain()
+        assert smtp.inbox.messages == []
+        [(status, attempts, give_backs, error)] = _email_rows(app)
+        assert (status, attempts, give_backs) == ("failed", 1, 0)
+        assert error.startswith(f"recipient {address!r} cannot be used: it {why}")
+    finally:
+        app.close()
+
+
+def test_an_address_beyond_ascii_fails_for_good_when_the_server_has_no_smtputf8(
+    db_url: str,
+) -> None:
+    server = SmtpServer(enable_SMTPUTF8=False)
+    server.start()
+    app = _mail_app(db_url, server)
+    app.rt.retry_base = timedelta(milliseconds=10)
+    try:
+        app.people.create_user("jorg", "Jörg", "jörg@exämple.com")
+        _expense_for(app, "jorg")
+        time.sleep(0.05)
+        app.drain()
+        assert server.inbox.messages == []
+        [(status, attempts, _, error)] = _email_rows(app)
+        assert (status, attempts) == ("failed", 1)
+        assert error == (
+            "recipient 'jörg@exämple.com' cannot be used: it is not ASCII, and the server "
+            "does not offer SMTPUTF8"
+        )
+    finally:
+        app.close()
+        server.stop()
+
+
 def test_the_sender_logs_in_when_credentials_are_set(db_url: str) -> None:
     logins: list[tuple[bytes, bytes]] = []
 

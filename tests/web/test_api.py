@@ -210,3 +210,20 @@ def test_deploy_by_upload_refuses_a_name_that_is_no_files(seeded: Seeded) -> Non
     [error] = refused.json()["errors"]
     assert error["field"] == "files"
     assert error["message"].startswith("'.' is not a file name to deploy")
+
+
+def test_a_user_with_an_unusable_email_address_is_refused_naming_the_field(
+    seeded: Seeded,
+) -> None:
+    c, root = seeded.client, seeded.headers("admin")
+    body = {"username": "eve", "email": "eve@example.com\nBcc: mallory@evil.com"}
+    refused = c.post(f"{API}/users", json=body, headers=root)
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {
+            "field": "email",
+            "message": "'eve@example.com\\nBcc: mallory@evil.com' is not a usable email address: "
+            "it contains a line break",
+        }
+    ]
+    assert "eve" not in {u.username for u in seeded.app.people.users()}

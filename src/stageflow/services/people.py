@@ -7,6 +7,7 @@ import re
 from sqlalchemy import Connection
 
 from stageflow.errors import InvalidInput, NotFound, Problem
+from stageflow.services.mail import address_problem
 from stageflow.services.permissions import Role
 from stageflow.services.runtime import Runtime, reading, transaction
 from stageflow.store import people as store
@@ -22,6 +23,16 @@ def _check_name(name: str, what: str) -> None:
         )
 
 
+def _check_email(email: str | None) -> None:
+    """Refuse an address no email could be sent to: caught at the door, not by a worker
+    retrying (or failing) its emails later."""
+    why = address_problem(email) if email else None
+    if why is not None:
+        raise InvalidInput(
+            Problem(f"{email!r} is not a usable email address: it {why}", field="email")
+        )
+
+
 def create_user(
     rt: Runtime,
     username: str,
@@ -31,6 +42,7 @@ def create_user(
 ) -> User:
     _check_name(username, "user")
     _check_role(role)
+    _check_email(email)
     with transaction(rt) as tx:
         if store.user(tx.conn, username) is not None:
             raise InvalidInput(Problem(f"user {username!r} exists already", field="username"))
@@ -59,6 +71,7 @@ def update_user(
 ) -> User:
     if role is not None:
         _check_role(role)
+    _check_email(email)
     changes = {
         k: v
         for k, v in {"name": name, "email": email, "role": role, "active": active}.items()
