@@ -312,8 +312,8 @@ def test_emails_wait_while_the_server_is_down_and_arrive_once_when_it_is_up(
     app.rt.retry_base = timedelta(milliseconds=50)
     try:
         case_id = _case(app)
-        run = app.start("Case_Management", record=case_id)
-        app.reassign_work_item(run.work_items[0].id, "user:eve")
+        app.start("Case_Management", record=case_id)
+        _expense_for(app, "eve")
         app.drain()
         queued = _outbox(app)
         assert len(queued) == 3  # alice and carol (the queue), then eve
@@ -337,12 +337,57 @@ def test_emails_wait_while_the_server_is_down_and_arrive_once_when_it_is_up(
                 "eve@example.com",
             ]
             assert len({m["Message-ID"] for m in got}) == 3
-            assert all(f"{BASE_URL}/records/Case/{case_id}" in _text(m) for m in got)
+            cases = [m for m in got if m["To"] != "eve@example.com"]
+            assert all(f"{BASE_URL}/records/Case/{case_id}" in _text(m) for m in cases)
             assert [s for _, s, _ in _outbox(app)] == ["done"] * 3
         finally:
             server.stop()
     finally:
         app.close()
+
+
+def test_an_email_that_waited_is_not_sent_once_its_work_item_is_canceled(
+    mail_app: App, smtp: SmtpServer
+) -> None:
+    app = mail_app
+    app.rt.embedded_worker = False  # the emails wait, as for a server down or no worker running
+    expense = app.records.create("Expense", {"Title": "Ladder", "Amount": 10.0})
+    run = app.start("Expense_Approval", {"recordId": expense.id, "approver": "dave", "amount": 10})
+    [item] = run.work_items
+    app.reassign_work_item(item.id, "user:bob")
+    app.cancel(run.id)
+    assert app.drain() == 2  # dave's "New", bob's "Reassigned"
+    assert smtp.inbox.messages == []
+    canceled = ("done", f"stale: work item {item.id} is Canceled now")
+    assert [(s, error) for s, _, _, error in _email_rows(app)] == [canceled, canceled]
+
+
+def test_only_the_current_assignment_of_a_work_item_is_emailed_once_a_worker_sends(
+    mail_app: App, smtp: SmtpServer
+) -> None:
+    app = mail_app
+    app.rt.embedded_worker = False  # the emails wait, as for a worker that is not running
+    run = app.start("Case_Management", record=_case(app))  # to the queue: alice and carol
+    [item] = run.work_items
+    app.reassign_work_item(item.id, "user:dave")
+    app.reassign_work_item(item.id, "user:eve")
+    app.reassign_work_item(item.id, "user:dave")  # dave again: his first email is old news
+    app.reassign_work_item(item.id, "user:dave")  # to the same user: nothing new to tell
+    assert app.drain() == 5
+    [msg] = smtp.inbox.messages
+    assert msg["To"] == "dave@example.com"
+    assert msg["Subject"] == "Reassigned work item: Triage Case (Leaking roof)"
+    assert msg["Message-ID"] == message_id(f"email:{item.id}:3:dave")
+    assert [s for s, _, _, _ in _email_rows(app)] == ["done"] * 5
+    errors = [error for _, _, _, error in _email_rows(app)]
+    reassigned = f"stale: work item {item.id} was reassigned to user:dave"
+    assert errors == [
+        reassigned,  # alice
+        reassigned,  # carol
+        f"stale: work item {item.id} was reassigned again since (a later email tells of it)",
+        f"stale: work item {item.id} was reassigned to user:dave",  # eve
+        None,
+    ]
 
 
 def test_a_recipient_refused_for_good_is_not_retried(db_url: str, smtp: SmtpServer) -> None:

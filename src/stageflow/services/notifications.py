@@ -25,6 +25,7 @@ from stageflow.store import outbox
 from stageflow.store import people as people_store
 from stageflow.store import records as records_store
 from stageflow.store import tables as t
+from stageflow.store import work_items as work_items_store
 from stageflow.store.people import User
 
 log = logging.getLogger("stageflow.notifications")
@@ -99,9 +100,39 @@ def _enqueue(tx: Tx, run: Run, notice: _Notice, subject: str | None, body: str |
             "message_id": message_id(key),
             "run_id": run.id,
             "work_item": item.id,
+            "assignee": str(item.assignee),  # the assignment it tells of (see `stale`)
             "username": user.username,
         }
         outbox.enqueue(tx.conn, EMAIL, key, payload, tx.now, run.id)
+
+
+def stale(conn: Connection, key: str, payload: dict[str, Any]) -> str | None:
+    """Why the email queued under `key` tells of an assignment that is over, or None. An email
+    may wait long for the server (it is sent after commit, and tried again while the server is
+    down): the work item may have been completed, canceled or reassigned meanwhile."""
+    item_id = str(payload["work_item"])
+    item = work_items_store.get(conn, item_id)
+    if item is None:
+        return f"work item {item_id} is gone"
+    if item.status != WorkItemStatus.ASSIGNED.value:
+        return f"work item {item_id} is {item.status} now"
+    queued_for = payload.get("assignee")  # None: queued before it was kept
+    if queued_for is not None and item.assigned_to != queued_for:
+        return f"work item {item_id} was reassigned to {item.assigned_to}"
+    # Assigned to the same principal again after a move away: the later email tells of it.
+    number = _number(key)
+    later = [k for k in outbox.keys(conn, EMAIL, str(payload["run_id"])) if k != key]
+    if any(_item(k) == item_id and _number(k) > number for k in later):
+        return f"work item {item_id} was reassigned again since (a later email tells of it)"
+    return None
+
+
+def _item(key: str) -> str:
+    return key.split(":")[1]  # email:{work item}:{number}:{username}; neither has a ":"
+
+
+def _number(key: str) -> int:
+    return int(key.split(":")[2])
 
 
 def message_id(key: str) -> str:
