@@ -30,3 +30,17 @@ def test_a_user_with_an_unusable_email_address_is_refused(
         assert app.people.users() == []
     finally:
         app.close()
+
+
+def test_users_list_shows_a_user_without_an_address_as_none(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--db", db, "users", "create", "gus", "--name", "Gus"]) == 0
+    assert main(["--db", db, "users", "create", "ann", "--email", "ann@example.com"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "users", "list"]) == 0
+    rows = {line.split()[1]: line for line in capsys.readouterr().out.splitlines()
+            if line.startswith("│")}  # fmt: skip
+    assert "(none)" in rows["gus"]
+    assert "localhost" not in rows["gus"]
+    assert "ann@example.com" in rows["ann"]

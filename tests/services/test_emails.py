@@ -223,6 +223,14 @@ def test_inactive_members_get_no_email(mail_app: App, smtp: SmtpServer) -> None:
     assert [m["To"] for m in smtp.inbox.messages] == ["alice@example.com"]
 
 
+def test_a_user_without_an_address_gets_no_email(mail_app: App, smtp: SmtpServer) -> None:
+    app = mail_app
+    app.people.create_user("gus", "Gus")  # no address given
+    _expense_for(app, "gus")
+    assert smtp.inbox.messages == []
+    assert _outbox(app) == []
+
+
 def test_a_step_sends_none_or_its_own_subject_and_body(db_url: str, smtp: SmtpServer) -> None:
     app = _mail_app(db_url, smtp)
     try:

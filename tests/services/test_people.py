@@ -62,3 +62,15 @@ def test_usable_addresses_are_kept_as_given(app: App) -> None:
         ("root", "root@localhost"),
     ]:
         assert app.people.create_user(username, email=address).email == address
+
+
+def test_a_user_created_without_an_address_has_none(app: App) -> None:
+    assert app.people.create_user("frank", "Frank").email is None
+    assert app.people.create_user("gina", "Gina", "").email is None
+    assert [u.email for u in app.people.users()] == [None, None]
+
+
+def test_an_address_can_be_removed(app: App) -> None:
+    app.people.create_user("eve", "Eve", "eve@example.com")
+    assert app.people.update_user("eve", email="").email is None
+    assert app.people.update_user("eve", name="Eve Adams").email is None  # None: unchanged

@@ -227,3 +227,13 @@ def test_a_user_with_an_unusable_email_address_is_refused_naming_the_field(
         }
     ]
     assert "eve" not in {u.username for u in seeded.app.people.users()}
+
+
+def test_a_user_without_an_address_shows_none(seeded: Seeded) -> None:
+    c, root = seeded.client, seeded.headers("admin")
+    created = c.post(f"{API}/users", json={"username": "gus"}, headers=root)
+    assert created.status_code == 201
+    assert created.json()["email"] is None
+    listed = {u["username"]: u["email"] for u in c.get(f"{API}/users", headers=root).json()}
+    assert listed["gus"] is None
+    assert listed["alice"] == "alice@example.com"

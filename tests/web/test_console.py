@@ -179,3 +179,15 @@ def test_the_guide_submits_next_on_enter_and_links_other_items_from_anywhere(
     links = re.findall(r'href="([^"]*\?item=[^"]+)"', page)
     assert links
     assert all(link.startswith(f"/records/Case/{seeded.case_id}?item=") for link in links)
+
+
+def test_setup_people_shows_a_user_without_an_address_as_none(seeded: Seeded) -> None:
+    seeded.app.people.create_user("gus", "Gus Grey")
+    c = seeded.client
+    _login(c, "root")
+    page = c.get("/setup/people").text
+    [row] = [r for r in page.split("<tr>") if "<td>gus</td>" in r]
+    assert "none: gets no emails" in row
+    assert "localhost" not in row
+    assert "None" not in row
+    assert "alice@example.com" in page

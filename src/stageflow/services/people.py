@@ -46,9 +46,8 @@ def create_user(
     with transaction(rt) as tx:
         if store.user(tx.conn, username) is not None:
             raise InvalidInput(Problem(f"user {username!r} exists already", field="username"))
-        store.add_user(
-            tx.conn, username, name or username, email or f"{username}@localhost", role, tx.now
-        )
+        # No address made up: a user without one gets no emails (see `notifications`).
+        store.add_user(tx.conn, username, name or username, email or None, role, tx.now)
         found = store.user(tx.conn, username)
         assert found is not None
         return found
@@ -69,6 +68,7 @@ def update_user(
     role: str | None = None,
     active: bool | None = None,
 ) -> User:
+    """Change what is given (None: unchanged); `email=""` removes the user's address."""
     if role is not None:
         _check_role(role)
     _check_email(email)
