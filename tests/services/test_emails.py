@@ -171,6 +171,20 @@ def test_a_user_assignee_gets_one_email_with_a_link_to_the_record(
     assert _outbox(app) == [(f"email:{item.id}:0:dave", "done", 1)]
 
 
+@pytest.mark.parametrize(
+    ("host_id", "in_link"), [("PO#12", "PO%2312"), ("INV/2024/17", "INV%2F2024%2F17")]
+)
+def test_the_record_link_quotes_a_host_id(
+    mail_app: App, smtp: SmtpServer, host_id: str, in_link: str
+) -> None:
+    app = mail_app
+    app.record_changed("Expense", host_id, {"Title": "Ladder", "Amount": 10})
+    app.start("Expense_Approval", {"recordId": host_id, "approver": "dave", "amount": 10})
+    [msg] = smtp.inbox.messages
+    assert f"{BASE_URL}/records/Expense/{in_link}" in _text(msg).splitlines()
+    assert f'href="{BASE_URL}/records/Expense/{in_link}"' in _html(msg)
+
+
 def test_each_member_of_a_queue_and_of_a_group_gets_an_email(
     mail_app: App, smtp: SmtpServer
 ) -> None:

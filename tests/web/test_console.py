@@ -191,3 +191,40 @@ def test_setup_people_shows_a_user_without_an_address_as_none(seeded: Seeded) ->
     assert "localhost" not in row
     assert "None" not in row
     assert "alice@example.com" in page
+
+
+def _form(html: str) -> tuple[str, str]:
+    action = re.search(r'<form method="post" action="(/records/[^"]+/work/[^"]+)"', html)
+    state = re.search(r'name="state" value="([^"]+)"', html)
+    assert action, html
+    assert state, html
+    return unescape(action.group(1)), state.group(1)
+
+
+def test_a_record_whose_host_id_holds_a_slash_and_a_hash_is_worked_on_its_page(
+    seeded: Seeded,
+) -> None:
+    app, c = seeded.app, seeded.client
+    values = {"Subject": "Gutter", "Status": "Escalated", "Category": "Roof", "Owner": "alice"}
+    app.record_changed("Case", "CASE/7#1", values)  # starts Case_Management: triage for alice
+    [item] = app.work_items(run=app.runs(record="CASE/7#1")[0].id)
+    csrf = _login(c, "alice")
+    quoted = "/records/Case/CASE%2F7%231"
+    assert 'href="/records/_/CASE%2F7%231"' in c.get("/work-items").text
+    moved = c.get("/records/_/CASE%2F7%231", follow_redirects=False)
+    assert (moved.status_code, moved.headers["location"]) == (303, quoted)
+    page = c.get(quoted)
+    assert page.status_code == 200
+    assert "Gutter" in page.text
+    action, state = _form(page.text)
+    assert action == f"{quoted}/work/{item.id}"
+    summary = c.post(action, data={"csrf_token": csrf, "state": state, "action": "next",
+                                   "priority": "High", "affected_units": "2"})  # fmt: skip
+    assert summary.status_code == 200, summary.text
+    action, state = _form(summary.text)
+    assert action == f"{quoted}/work/{item.id}"
+    done = c.post(action, data={"csrf_token": csrf, "state": state, "action": "finish"},
+                  follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    assert done.headers["location"].startswith(f"{quoted}?flash=")
+    assert app.work_item(item.id).status == "Completed"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from sqlalchemy import Connection, func, select
@@ -158,7 +159,8 @@ def _context(tx: Tx, run: Run, notice: _Notice) -> dict[str, Any]:
     record: dict[str, str | None]
     if row is not None:
         record = {"id": row.id, "object": row.object, "name": row.name}
-        link = f"{base}/records/{row.object}/{row.id}"
+        # quoted: a host application's id may hold "#", "?" or "/" (PO#12 linked to record PO)
+        link = f"{base}/records/{quote(row.object, safe='')}/{quote(row.id, safe='')}"
     else:  # the record is gone (or the host application never told stageflow of it)
         record = {"id": item.record_id, "object": None, "name": item.record_id or ""}
         link = f"{base}/work-items"
