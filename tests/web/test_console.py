@@ -228,3 +228,27 @@ def test_a_record_whose_host_id_holds_a_slash_and_a_hash_is_worked_on_its_page(
     assert done.status_code == 303
     assert done.headers["location"].startswith(f"{quoted}?flash=")
     assert app.work_item(item.id).status == "Completed"
+
+
+def test_an_email_link_to_a_quoted_record_id_lands_on_its_page_after_login(
+    seeded: Seeded,
+) -> None:
+    app, c = seeded.app, seeded.client
+    values = {"Subject": "Gutter", "Status": "Escalated", "Category": "Roof", "Owner": "alice"}
+    for host_id, quoted in (("CASE/7#1", "CASE%2F7%231"), ("PO#12", "PO%2312")):
+        app.record_changed("Case", host_id, values)
+        c.cookies.clear()
+        to_login = c.get(f"/records/Case/{quoted}", follow_redirects=False)
+        assert to_login.status_code == 303
+        form = c.get(to_login.headers["location"]).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        next_page = re.search(r'name="next" value="([^"]+)"', form)
+        assert csrf
+        assert next_page
+        landed = c.post("/login", data={"username": "alice", "password": "alice-password",
+                                        "csrf_token": csrf.group(1),
+                                        "next": unescape(next_page.group(1))})  # fmt: skip
+        assert landed.status_code == 200
+        assert landed.url.path == f"/records/Case/{host_id}"  # httpx shows the path decoded
+        assert "Gutter" in landed.text
+        assert "Triage Case" in landed.text
