@@ -171,6 +171,20 @@ def test_a_user_assignee_gets_one_email_with_a_link_to_the_record(
     assert _outbox(app) == [(f"email:{item.id}:0:dave", "done", 1)]
 
 
+@pytest.mark.parametrize(
+    ("host_id", "in_link"), [("PO#12", "PO%2312"), ("INV/2024/17", "INV%2F2024%2F17")]
+)
+def test_the_record_link_quotes_a_host_id(
+    mail_app: App, smtp: SmtpServer, host_id: str, in_link: str
+) -> None:
+    app = mail_app
+    app.record_changed("Expense", host_id, {"Title": "Ladder", "Amount": 10})
+    app.start("Expense_Approval", {"recordId": host_id, "approver": "dave", "amount": 10})
+    [msg] = smtp.inbox.messages
+    assert f"{BASE_URL}/records/Expense/{in_link}" in _text(msg).splitlines()
+    assert f'href="{BASE_URL}/records/Expense/{in_link}"' in _html(msg)
+
+
 def test_each_member_of_a_queue_and_of_a_group_gets_an_email(
     mail_app: App, smtp: SmtpServer
 ) -> None:
@@ -223,6 +237,14 @@ def test_inactive_members_get_no_email(mail_app: App, smtp: SmtpServer) -> None:
     assert [m["To"] for m in smtp.inbox.messages] == ["alice@example.com"]
 
 
+def test_a_user_without_an_address_gets_no_email(mail_app: App, smtp: SmtpServer) -> None:
+    app = mail_app
+    app.people.create_user("gus", "Gus")  # no address given
+    _expense_for(app, "gus")
+    assert smtp.inbox.messages == []
+    assert _outbox(app) == []
+
+
 def test_a_step_sends_none_or_its_own_subject_and_body(db_url: str, smtp: SmtpServer) -> None:
     app = _mail_app(db_url, smtp)
     try:
@@ -270,15 +292,36 @@ def test_deployer_templates_override_the_built_in_ones(
         app.close()
 
 
+@pytest.mark.parametrize(
+    ("broken", "error"),
+    [
+        pytest.param(b"{{ oops(", "TemplateSyntaxError", id="syntax"),
+        pytest.param(b'Hello {{ recipient.name }}, {{ "%d" % run.name }}', "TypeError", id="type"),
+        pytest.param(b"Bonjour {{ recipient.name }}, du travail \xe9", "UnicodeDecodeError",
+                     id="latin-1"),
+    ],
+)  # fmt: skip
 def test_a_broken_override_falls_back_to_the_built_in_template(
-    db_url: str, smtp: SmtpServer, tmp_path: Path
+    db_url: str,
+    smtp: SmtpServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    broken: bytes,
+    error: str,
 ) -> None:
-    (tmp_path / "work_item_assigned.txt").write_text("{{ oops(")
+    (tmp_path / "work_item_assigned.txt").write_bytes(broken)
+    (tmp_path / "work_item_assigned.subject.txt").write_text("[Acme] {{ work_item.name }}")
     app = _mail_app(db_url, smtp, templates=tmp_path)
     try:
-        app.start("Case_Management", record=_case(app))
+        run = app.start("Case_Management", record=_case(app))
+        assert run.status == "InProgress"
         assert len(smtp.inbox.messages) == 2
-        assert "You have a new work item" in _text(smtp.inbox.messages[0])
+        assert "You have a new work item" in _text(smtp.inbox.messages[0])  # built-in body
+        assert smtp.inbox.messages[0]["Subject"] == "[Acme] Triage Case"  # the good override
+        failed = [r for r in caplog.records if "using the built-in one" in r.getMessage()]
+        assert failed
+        assert failed[0].exc_info is not None
+        assert type(failed[0].exc_info[1]).__name__ == error
     finally:
         app.close()
 
@@ -291,8 +334,8 @@ def test_emails_wait_while_the_server_is_down_and_arrive_once_when_it_is_up(
     app.rt.retry_base = timedelta(milliseconds=50)
     try:
         case_id = _case(app)
-        run = app.start("Case_Management", record=case_id)
-        app.reassign_work_item(run.work_items[0].id, "user:eve")
+        app.start("Case_Management", record=case_id)
+        _expense_for(app, "eve")
         app.drain()
         queued = _outbox(app)
         assert len(queued) == 3  # alice and carol (the queue), then eve
@@ -316,12 +359,57 @@ def test_emails_wait_while_the_server_is_down_and_arrive_once_when_it_is_up(
                 "eve@example.com",
             ]
             assert len({m["Message-ID"] for m in got}) == 3
-            assert all(f"{BASE_URL}/records/Case/{case_id}" in _text(m) for m in got)
+            cases = [m for m in got if m["To"] != "eve@example.com"]
+            assert all(f"{BASE_URL}/records/Case/{case_id}" in _text(m) for m in cases)
             assert [s for _, s, _ in _outbox(app)] == ["done"] * 3
         finally:
             server.stop()
     finally:
         app.close()
+
+
+def test_an_email_that_waited_is_not_sent_once_its_work_item_is_canceled(
+    mail_app: App, smtp: SmtpServer
+) -> None:
+    app = mail_app
+    app.rt.embedded_worker = False  # the emails wait, as for a server down or no worker running
+    expense = app.records.create("Expense", {"Title": "Ladder", "Amount": 10.0})
+    run = app.start("Expense_Approval", {"recordId": expense.id, "approver": "dave", "amount": 10})
+    [item] = run.work_items
+    app.reassign_work_item(item.id, "user:bob")
+    app.cancel(run.id)
+    assert app.drain() == 2  # dave's "New", bob's "Reassigned"
+    assert smtp.inbox.messages == []
+    canceled = ("done", f"stale: work item {item.id} is Canceled now")
+    assert [(s, error) for s, _, _, error in _email_rows(app)] == [canceled, canceled]
+
+
+def test_only_the_current_assignment_of_a_work_item_is_emailed_once_a_worker_sends(
+    mail_app: App, smtp: SmtpServer
+) -> None:
+    app = mail_app
+    app.rt.embedded_worker = False  # the emails wait, as for a worker that is not running
+    run = app.start("Case_Management", record=_case(app))  # to the queue: alice and carol
+    [item] = run.work_items
+    app.reassign_work_item(item.id, "user:dave")
+    app.reassign_work_item(item.id, "user:eve")
+    app.reassign_work_item(item.id, "user:dave")  # dave again: his first email is old news
+    app.reassign_work_item(item.id, "user:dave")  # to the same user: nothing new to tell
+    assert app.drain() == 5
+    [msg] = smtp.inbox.messages
+    assert msg["To"] == "dave@example.com"
+    assert msg["Subject"] == "Reassigned work item: Triage Case (Leaking roof)"
+    assert msg["Message-ID"] == message_id(f"email:{item.id}:3:dave")
+    assert [s for s, _, _, _ in _email_rows(app)] == ["done"] * 5
+    errors = [error for _, _, _, error in _email_rows(app)]
+    reassigned = f"stale: work item {item.id} was reassigned to user:dave"
+    assert errors == [
+        reassigned,  # alice
+        reassigned,  # carol
+        f"stale: work item {item.id} was reassigned again since (a later email tells of it)",
+        f"stale: work item {item.id} was reassigned to user:dave",  # eve
+        None,
+    ]
 
 
 def test_a_recipient_refused_for_good_is_not_retried(db_url: str, smtp: SmtpServer) -> None:
@@ -337,6 +425,77 @@ def test_a_recipient_refused_for_good_is_not_retried(db_url: str, smtp: SmtpServ
         assert statuses == {"alice": "done", "carol": "failed"}
     finally:
         app.close()
+
+
+def _email_rows(app: App) -> list[tuple[str, int, int, str | None]]:
+    """Each email's status, tries, give-backs and last error."""
+    o = t.outbox.c
+    with app.rt.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(o.status, o.attempts, o.give_backs, o.last_error)
+            .where(o.kind == "email")
+            .order_by(o.id)
+        )
+        return [(r.status, r.attempts, r.give_backs, r.last_error) for r in rows]
+
+
+def _expense_for(app: App, approver: str) -> None:
+    expense = app.records.create("Expense", {"Title": "Pens", "Amount": 3.0})
+    run = app.start("Expense_Approval", {"recordId": expense.id, "approver": approver, "amount": 3})
+    assert run.status == "InProgress"
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        pytest.param("dave@example.com\nBcc: mallory@evil.com", "contains a line break",
+                     id="header"),
+        pytest.param("dave@example.com, mallory@evil.com", "is not one bare address", id="list"),
+    ],
+)  # fmt: skip
+def test_an_unusable_address_already_stored_fails_its_email_for_good(
+    db_url: str, smtp: SmtpServer, address: str, why: str
+) -> None:
+    app = _mail_app(db_url, smtp)
+    app.rt.retry_base = timedelta(milliseconds=10)
+    try:  # stored before addresses were checked
+        with app.rt.engine.begin() as conn:
+            conn.execute(
+                sa.update(t.users).where(t.users.c.username == "dave").values(email=address)
+            )
+        _expense_for(app, "dave")  # the embedded worker's failure does not reach the caller
+        time.sleep(0.05)
+        app.drain()
+        assert smtp.inbox.messages == []
+        [(status, attempts, give_backs, error)] = _email_rows(app)
+        assert (status, attempts, give_backs) == ("failed", 1, 0)
+        assert error.startswith(f"recipient {address!r} cannot be used: it {why}")
+    finally:
+        app.close()
+
+
+def test_an_address_beyond_ascii_fails_for_good_when_the_server_has_no_smtputf8(
+    db_url: str,
+) -> None:
+    server = SmtpServer(enable_SMTPUTF8=False)
+    server.start()
+    app = _mail_app(db_url, server)
+    app.rt.retry_base = timedelta(milliseconds=10)
+    try:
+        app.people.create_user("jorg", "Jörg", "jörg@exämple.com")
+        _expense_for(app, "jorg")
+        time.sleep(0.05)
+        app.drain()
+        assert server.inbox.messages == []
+        [(status, attempts, _, error)] = _email_rows(app)
+        assert (status, attempts) == ("failed", 1)
+        assert error == (
+            "recipient 'jörg@exämple.com' cannot be used: it is not ASCII, and the server "
+            "does not offer SMTPUTF8"
+        )
+    finally:
+        app.close()
+        server.stop()
 
 
 def test_the_sender_logs_in_when_credentials_are_set(db_url: str) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -122,5 +126,37 @@ def test_upgrading_gives_earlier_work_items_system_as_their_creator(db_url: str)
         schema.upgrade(engine)
         with engine.connect() as conn:
             assert conn.execute(select(work_items.c.created_by)).scalar_one() == "system"
+    finally:
+        engine.dispose()
+
+
+# Each process imports stageflow first, then connects at the same moment as the others: the
+# first connection to an empty database brings it to the current schema.
+_CONNECT_AT = """
+import sys, time
+import stageflow
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+stageflow.connect(sys.argv[1], embedded_worker=False).close()
+"""
+
+
+@pytest.mark.slow
+def test_processes_connecting_at_once_to_an_empty_database_all_start(db_url: str) -> None:
+    at = time.time() + 4  # once every process has imported stageflow
+    started = [
+        subprocess.Popen([sys.executable, "-c", _CONNECT_AT, db_url, str(at)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]  # fmt: skip
+    ended = [p.communicate(timeout=90) for p in started]
+    failed = [  # the errors each process that failed raised
+        re.findall(r"^\S+(?:Error|Violation|Exception)\b.*$", err, re.MULTILINE) or err
+        for p, (_, err) in zip(started, ended, strict=True)
+        if p.returncode != 0
+    ]
+    assert failed == []
+    engine = make_engine(db_url)
+    try:
+        assert schema.current(engine) == schema.head()
     finally:
         engine.dispose()

@@ -346,3 +346,30 @@ def test_the_openapi_document_describes_errors_as_problem_details(seeded: Seeded
     sent = seeded.client.post(f"{API}/runs", json={}, headers=seeded.headers("user"))
     assert sent.headers["content-type"] == "application/problem+json"
     assert set(sent.json()) <= set(problem["properties"])
+
+
+def test_a_user_with_an_unusable_email_address_is_refused_naming_the_field(
+    seeded: Seeded,
+) -> None:
+    c, root = seeded.client, seeded.headers("admin")
+    body = {"username": "eve", "email": "eve@example.com\nBcc: mallory@evil.com"}
+    refused = c.post(f"{API}/users", json=body, headers=root)
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {
+            "field": "email",
+            "message": "'eve@example.com\\nBcc: mallory@evil.com' is not a usable email address: "
+            "it contains a line break",
+        }
+    ]
+    assert "eve" not in {u.username for u in seeded.app.people.users()}
+
+
+def test_a_user_without_an_address_shows_none(seeded: Seeded) -> None:
+    c, root = seeded.client, seeded.headers("admin")
+    created = c.post(f"{API}/users", json={"username": "gus"}, headers=root)
+    assert created.status_code == 201
+    assert created.json()["email"] is None
+    listed = {u["username"]: u["email"] for u in c.get(f"{API}/users", headers=root).json()}
+    assert listed["gus"] is None
+    assert listed["alice"] == "alice@example.com"

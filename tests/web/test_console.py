@@ -244,3 +244,76 @@ def test_a_work_item_whose_screen_flow_was_deactivated_leaves_the_record_page_wh
     assert "This work item cannot be opened: screen flow 'Triage_Case_Screen'" in unescape(
         page.text
     )
+
+
+def test_setup_people_shows_a_user_without_an_address_as_none(seeded: Seeded) -> None:
+    seeded.app.people.create_user("gus", "Gus Grey")
+    c = seeded.client
+    _login(c, "root")
+    page = c.get("/setup/people").text
+    [row] = [r for r in page.split("<tr>") if "<td>gus</td>" in r]
+    assert "none: gets no emails" in row
+    assert "localhost" not in row
+    assert "None" not in row
+    assert "alice@example.com" in page
+
+
+def _form(html: str) -> tuple[str, str]:
+    action = re.search(r'<form method="post" action="(/records/[^"]+/work/[^"]+)"', html)
+    state = re.search(r'name="state" value="([^"]+)"', html)
+    assert action, html
+    assert state, html
+    return unescape(action.group(1)), state.group(1)
+
+
+def test_a_record_whose_host_id_holds_a_slash_and_a_hash_is_worked_on_its_page(
+    seeded: Seeded,
+) -> None:
+    app, c = seeded.app, seeded.client
+    values = {"Subject": "Gutter", "Status": "Escalated", "Category": "Roof", "Owner": "alice"}
+    app.record_changed("Case", "CASE/7#1", values)  # starts Case_Management: triage for alice
+    [item] = app.work_items(run=app.runs(record="CASE/7#1")[0].id)
+    csrf = _login(c, "alice")
+    quoted = "/records/Case/CASE%2F7%231"
+    assert 'href="/records/_/CASE%2F7%231"' in c.get("/work-items").text
+    moved = c.get("/records/_/CASE%2F7%231", follow_redirects=False)
+    assert (moved.status_code, moved.headers["location"]) == (303, quoted)
+    page = c.get(quoted)
+    assert page.status_code == 200
+    assert "Gutter" in page.text
+    action, state = _form(page.text)
+    assert action == f"{quoted}/work/{item.id}"
+    summary = c.post(action, data={"csrf_token": csrf, "state": state, "action": "next",
+                                   "priority": "High", "affected_units": "2"})  # fmt: skip
+    assert summary.status_code == 200, summary.text
+    action, state = _form(summary.text)
+    assert action == f"{quoted}/work/{item.id}"
+    done = c.post(action, data={"csrf_token": csrf, "state": state, "action": "finish"},
+                  follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    assert done.headers["location"].startswith(f"{quoted}?flash=")
+    assert app.work_item(item.id).status == "Completed"
+
+
+def test_an_email_link_to_a_quoted_record_id_lands_on_its_page_after_login(
+    seeded: Seeded,
+) -> None:
+    app, c = seeded.app, seeded.client
+    values = {"Subject": "Gutter", "Status": "Escalated", "Category": "Roof", "Owner": "alice"}
+    for host_id, quoted in (("CASE/7#1", "CASE%2F7%231"), ("PO#12", "PO%2312")):
+        app.record_changed("Case", host_id, values)
+        c.cookies.clear()
+        to_login = c.get(f"/records/Case/{quoted}", follow_redirects=False)
+        assert to_login.status_code == 303
+        form = c.get(to_login.headers["location"]).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        next_page = re.search(r'name="next" value="([^"]+)"', form)
+        assert csrf
+        assert next_page
+        landed = c.post("/login", data={"username": "alice", "password": "alice-password",
+                                        "csrf_token": csrf.group(1),
+                                        "next": unescape(next_page.group(1))})  # fmt: skip
+        assert landed.status_code == 200
+        assert landed.url.path == f"/records/Case/{host_id}"  # httpx shows the path decoded
+        assert "Gutter" in landed.text
+        assert "Triage Case" in landed.text

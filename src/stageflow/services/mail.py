@@ -8,6 +8,7 @@ import smtplib
 import ssl
 from contextlib import suppress
 from dataclasses import dataclass
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -41,10 +42,46 @@ class Failure:
     temporary: bool  # try again later; False: the server refused this email for good
 
 
+# Characters that make an address a list, a display name or a route, not one bare address.
+_SPECIALS = frozenset('()<>[]:;,"\\')
+MAX_ADDRESS = 254  # RFC 5321's longest path, less its angle brackets
+
+
+def address_problem(address: str) -> str | None:
+    """Why `address` cannot be the one recipient of an email ("it ..."), or None: only a bare
+    name@domain is taken. A line break would end the To header (and start another one), and a
+    list or a display name would mail someone else than the user, or fail every try."""
+    if len(address) > MAX_ADDRESS:
+        return f"is longer than {MAX_ADDRESS} characters"
+    if "\r" in address or "\n" in address:
+        return "contains a line break"
+    if any(ch in _SPECIALS for ch in address):
+        return "is not one bare address (name@domain, without a name, brackets or a list)"
+    if any(not ch.isprintable() or ch.isspace() for ch in address):
+        return "contains a space or an invisible character"
+    local, at, domain = address.rpartition("@")
+    if not at or not local or "@" in local or "" in domain.split("."):
+        return "is not an address like name@example.com"
+    return None
+
+
+class _Unusable(Exception):
+    """The recipient's address cannot be used with this server: no try will deliver it."""
+
+
 def send(smtp: SmtpSettings, email: Email) -> Failure | None:
     """Hand `email` to the SMTP server; None once the server has accepted it."""
+    problem = address_problem(email.to)
+    if problem is not None:
+        return Failure(f"recipient {email.to!r} cannot be used: it {problem}", temporary=False)
     try:
-        _send(smtp, _message(smtp, email))
+        message = _message(smtp, email)
+    except (ValueError, MessageError) as exc:  # a header it cannot hold: no try would build it
+        return Failure(f"message cannot be built: {type(exc).__name__}: {exc}", temporary=False)
+    try:
+        _send(smtp, message)
+    except _Unusable as exc:
+        return Failure(f"recipient {email.to!r} cannot be used: {exc}", temporary=False)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         return Failure(
@@ -77,9 +114,21 @@ def _send(smtp: SmtpSettings, msg: EmailMessage) -> None:
             server.starttls(context=ssl.create_default_context(cafile=smtp.ca_file))
         if smtp.username:
             server.login(smtp.username, smtp.password or "")
-        server.send_message(msg, from_addr=smtp.sender, to_addrs=[str(msg["To"])])
+        to = str(msg["To"])
+        _check_international(server, to)
+        server.send_message(msg, from_addr=smtp.sender, to_addrs=[to])
     finally:
         # Accepted is accepted: a failed goodbye must not make the email look unsent.
         with suppress(OSError, smtplib.SMTPException):
             server.quit()
         server.close()
+
+
+def _check_international(server: smtplib.SMTP, to: str) -> None:
+    """An address beyond ASCII needs the server's SMTPUTF8; without it smtplib refuses the
+    email on every try (a sender beyond ASCII is the deployment's to fix, and waits)."""
+    if to.isascii():
+        return
+    server.ehlo_or_helo_if_needed()
+    if not server.has_extn("smtputf8"):
+        raise _Unusable("it is not ASCII, and the server does not offer SMTPUTF8")

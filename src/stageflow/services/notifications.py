@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from sqlalchemy import Connection, func, select
@@ -25,6 +26,7 @@ from stageflow.store import outbox
 from stageflow.store import people as people_store
 from stageflow.store import records as records_store
 from stageflow.store import tables as t
+from stageflow.store import work_items as work_items_store
 from stageflow.store.people import User
 
 log = logging.getLogger("stageflow.notifications")
@@ -99,9 +101,39 @@ def _enqueue(tx: Tx, run: Run, notice: _Notice, subject: str | None, body: str |
             "message_id": message_id(key),
             "run_id": run.id,
             "work_item": item.id,
+            "assignee": str(item.assignee),  # the assignment it tells of (see `stale`)
             "username": user.username,
         }
         outbox.enqueue(tx.conn, EMAIL, key, payload, tx.now, run.id)
+
+
+def stale(conn: Connection, key: str, payload: dict[str, Any]) -> str | None:
+    """Why the email queued under `key` tells of an assignment that is over, or None. An email
+    may wait long for the server (it is sent after commit, and tried again while the server is
+    down): the work item may have been completed, canceled or reassigned meanwhile."""
+    item_id = str(payload["work_item"])
+    item = work_items_store.get(conn, item_id)
+    if item is None:
+        return f"work item {item_id} is gone"
+    if item.status != WorkItemStatus.ASSIGNED.value:
+        return f"work item {item_id} is {item.status} now"
+    queued_for = payload.get("assignee")  # None: queued before it was kept
+    if queued_for is not None and item.assigned_to != queued_for:
+        return f"work item {item_id} was reassigned to {item.assigned_to}"
+    # Assigned to the same principal again after a move away: the later email tells of it.
+    number = _number(key)
+    later = [k for k in outbox.keys(conn, EMAIL, str(payload["run_id"])) if k != key]
+    if any(_item(k) == item_id and _number(k) > number for k in later):
+        return f"work item {item_id} was reassigned again since (a later email tells of it)"
+    return None
+
+
+def _item(key: str) -> str:
+    return key.split(":")[1]  # email:{work item}:{number}:{username}; neither has a ":"
+
+
+def _number(key: str) -> int:
+    return int(key.split(":")[2])
 
 
 def message_id(key: str) -> str:
@@ -127,7 +159,8 @@ def _context(tx: Tx, run: Run, notice: _Notice) -> dict[str, Any]:
     record: dict[str, str | None]
     if row is not None:
         record = {"id": row.id, "object": row.object, "name": row.name}
-        link = f"{base}/records/{row.object}/{row.id}"
+        # quoted: a host application's id may hold "#", "?" or "/" (PO#12 linked to record PO)
+        link = f"{base}/records/{quote(row.object, safe='')}/{quote(row.id, safe='')}"
     else:  # the record is gone (or the host application never told stageflow of it)
         record = {"id": item.record_id, "object": None, "name": item.record_id or ""}
         link = f"{base}/work-items"
@@ -170,23 +203,25 @@ def _one_line(text: str) -> str:
 
 
 def _render(folder: Path | None, context: dict[str, Any]) -> _Mail:
-    """Subject, text and HTML body from the deployer's templates, falling back to the built-in
-    ones when an override is broken: a bad template must not lose the email."""
-    try:
-        return _render_with(_environment(folder), context)
-    except jinja2.TemplateError:
-        if folder is None:
-            raise
-        log.exception("email templates in %s failed; using the built-in ones", folder)
-        return _render_with(_environment(None), context)
-
-
-def _render_with(env: jinja2.Environment, context: dict[str, Any]) -> _Mail:
+    """Subject, text and HTML body from the deployer's templates (`folder`), each falling back
+    to the built-in one when its override is broken."""
     return _Mail(
-        subject=env.get_template(f"{TEMPLATE}.subject.txt").render(context),
-        text=env.get_template(f"{TEMPLATE}.txt").render(context),
-        html=env.get_template(f"{TEMPLATE}.html").render(context),
+        subject=_render_one(folder, f"{TEMPLATE}.subject.txt", context),
+        text=_render_one(folder, f"{TEMPLATE}.txt", context),
+        html=_render_one(folder, f"{TEMPLATE}.html", context),
     )
+
+
+def _render_one(folder: Path | None, name: str, context: dict[str, Any]) -> str:
+    """A bad template must not lose the email, nor fail the assignment it is queued with. Any
+    error of an override counts, not only Jinja's: an expression can raise a TypeError, and
+    a file that is not UTF-8 a UnicodeDecodeError."""
+    if folder is not None:
+        try:
+            return _environment(folder).get_template(name).render(context)
+        except Exception:
+            log.exception("email template %s in %s failed; using the built-in one", name, folder)
+    return _environment(None).get_template(name).render(context)
 
 
 @lru_cache(maxsize=8)

@@ -218,7 +218,12 @@ def _never_finished(
 
 def _send_email(tx: Tx, message: Message) -> Outcome:
     """Done only once the server has accepted the email; while it is down (or answers "try
-    later") the message waits with a growing backoff, as long as it takes."""
+    later") the message waits with a growing backoff, as long as it takes. One whose work item
+    has moved on meanwhile is done unsent: it would send its reader to work that is not theirs."""
+    stale = notifications.stale(tx.conn, message.key, message.payload)
+    if stale is not None:
+        log.info("email %s not sent, stale: %s", message.key, stale)
+        return Outcome(outbox.DONE, f"stale: {stale}")
     failure = mail.send(tx.rt.settings.smtp, mail.Email.from_payload(message.payload))
     if failure is None:
         return Outcome(outbox.DONE)

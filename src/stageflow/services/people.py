@@ -9,6 +9,7 @@ from sqlalchemy import Column, Connection, String
 
 from stageflow.errors import InvalidInput, NotFound, Problem
 from stageflow.services import auth
+from stageflow.services.mail import address_problem
 from stageflow.services.permissions import Role
 from stageflow.services.runtime import Runtime, reading, transaction
 from stageflow.store import people as store
@@ -42,6 +43,16 @@ def _check_details(name: str | None, email: str | None) -> None:
     _check_length(email, t.users.c.email, "an email address", "email")
 
 
+def _check_email(email: str | None) -> None:
+    """Refuse an address no email could be sent to: caught at the door, not by a worker
+    retrying (or failing) its emails later."""
+    why = address_problem(email) if email else None
+    if why is not None:
+        raise InvalidInput(
+            Problem(f"{email!r} is not a usable email address: it {why}", field="email")
+        )
+
+
 def create_user(
     rt: Runtime,
     username: str,
@@ -54,13 +65,13 @@ def create_user(
     _check_name(username, "user", "username")
     _check_details(name, email)
     _check_role(role)
+    _check_email(email)
     hashed = None if password is None else auth.password_hash(password)
     with transaction(rt) as tx:
         if store.user(tx.conn, username) is not None:
             raise InvalidInput(Problem(f"user {username!r} exists already", field="username"))
-        store.add_user(
-            tx.conn, username, name or username, email or f"{username}@localhost", role, tx.now
-        )
+        # No address made up: a user without one gets no emails (see `notifications`).
+        store.add_user(tx.conn, username, name or username, email or None, role, tx.now)
         if hashed is not None:
             store.update_user(tx.conn, username, password_hash=hashed)
         found = store.user(tx.conn, username)
@@ -83,9 +94,11 @@ def update_user(
     role: str | None = None,
     active: bool | None = None,
 ) -> User:
+    """Change what is given (None: unchanged); `email=""` removes the user's address."""
     _check_details(name, email)
     if role is not None:
         _check_role(role)
+    _check_email(email)
     changes = {
         k: v
         for k, v in {"name": name, "email": email, "role": role, "active": active}.items()

@@ -73,6 +73,12 @@ def enqueue(
         db.notify_work(conn)
 
 
+def keys(conn: Connection, kind: str, run_id: str) -> list[str]:
+    """The keys of the run's messages of `kind`, whatever their status."""
+    o = t.outbox.c
+    return list(conn.execute(select(o.key).where(o.run_id == run_id, o.kind == kind)).scalars())
+
+
 def claim(conn: Connection, worker: str, now: datetime, lease: timedelta) -> Message | None:
     """Take the oldest message that is ready, or whose lease has run out; lease it to `worker`.
 

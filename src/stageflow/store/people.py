@@ -3,8 +3,10 @@ failed-login counts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
@@ -17,7 +19,7 @@ from stageflow.store.prepared import Prepared
 class User:
     username: str
     name: str
-    email: str
+    email: str | None  # None: no address, the user gets no emails
     active: bool
     role: str
     session_generation: int = 0  # the browser sessions still valid carry this one
@@ -55,9 +57,14 @@ _USER_COLUMNS = (
 _USER = Prepared(select(*_USER_COLUMNS).where(t.users.c.username == bindparam("username")))
 
 
+def _user(row: Mapping[Any, Any]) -> User:
+    # The column is NOT NULL (from the first schema): "" stands for no address there.
+    return User(**{**row, "email": row["email"] or None})
+
+
 def user(conn: Connection, username: str) -> User | None:
     row = _USER.first(conn, {"username": username})
-    return None if row is None else User(**row)
+    return None if row is None else _user(row)
 
 
 _GROUP_OF_KIND = Prepared(
@@ -82,15 +89,15 @@ def lock_user(conn: Connection, username: str) -> None:
 
 def users(conn: Connection) -> list[User]:
     rows = conn.execute(select(*_USER_COLUMNS).order_by(t.users.c.username))
-    return [User(**r._mapping) for r in rows]
+    return [_user(r._mapping) for r in rows]
 
 
 def add_user(
-    conn: Connection, username: str, name: str, email: str, role: str, now: datetime
+    conn: Connection, username: str, name: str, email: str | None, role: str, now: datetime
 ) -> None:
     conn.execute(
         insert(t.users).values(
-            username=username, name=name, email=email, active=True, role=role, created_at=now
+            username=username, name=name, email=email or "", active=True, role=role, created_at=now
         )
     )
 

@@ -10,7 +10,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from stageflow.store import db
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+UPGRADE_LOCK = "stageflow:schema-upgrade"
 
 
 def alembic_config(url: str) -> Config:
@@ -32,12 +35,22 @@ def current(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine) -> None:
+    """Bring the database to the head revision, one process at a time: workers started together
+    on an empty database would otherwise all create the same tables, and all but one fail.
+    PostgreSQL: an advisory lock held until the upgrade commits; SQLite: the write lock,
+    taken when the transaction begins (BEGIN IMMEDIATE). Whoever waited finds the revision
+    current once it holds the lock, and changes nothing."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        db.lock_key(conn, UPGRADE_LOCK)
+        if MigrationContext.configure(conn).get_current_revision() == head():
+            return
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
 
 
 def ensure_current(engine: Engine) -> None:
+    """Upgrade the database if it is behind; a look without the lock first, as nearly always
+    it is current."""
     if current(engine) != head():
         upgrade(engine)

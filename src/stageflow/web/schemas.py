@@ -89,7 +89,7 @@ class TokenOut(BaseModel):
 class UserOut(BaseModel):
     username: str
     name: str
-    email: str
+    email: str | None = Field(description="None: no address, the user gets no emails")
     role: str
     active: bool
 

@@ -52,7 +52,7 @@ def list_users(ctx: typer.Context) -> None:
     rows = options(ctx).app().people.users()
     render.table(
         ["username", "name", "email", "role", "active"],
-        ([u.username, u.name, u.email, u.role, u.active] for u in rows),
+        ([u.username, u.name, u.email or "(none)", u.role, u.active] for u in rows),
         title="Users",
     )
 

@@ -19,7 +19,7 @@ from stageflow.services import outbox_work, records, runs, work_items
 from stageflow.web import access, sessions
 from stageflow.web.deps import AppDep
 from stageflow.web.ui.common import Viewer, ViewerDep
-from stageflow.web.ui.render import page
+from stageflow.web.ui.render import page, path_part
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,17 +77,23 @@ def _record_page(
     )
 
 
-@router.get("/records/{obj}/{record_id}")
+def _path(obj: str, record_id: str) -> str:
+    """The record page's path, its parts quoted: a host application's id may hold "/", "#"."""
+    return f"/records/{path_part(obj)}/{path_part(record_id)}"
+
+
+# `:path`: an id's quoted "/" ("%2F") arrives decoded, and must not end the id there.
+@router.get("/records/{obj}/{record_id:path}")
 def record_page(
     request: Request, obj: str, record_id: str, app: AppDep, viewer: ViewerDep, item: str = ""
 ) -> Response:
     record = records.get(app.rt, record_id)
     if obj != record.object:  # /records/_/ID and stale links land on the right object
-        return RedirectResponse(f"/records/{record.object}/{record_id}", status_code=303)
+        return RedirectResponse(_path(record.object, record_id), status_code=303)
     return _record_page(request, app, viewer, record_id, item or None)
 
 
-@router.post("/records/{obj}/{record_id}/work/{item_id}")
+@router.post("/records/{obj}/{record_id:path}/work/{item_id}")
 async def work(
     request: Request, obj: str, record_id: str, item_id: str, app: AppDep, viewer: ViewerDep
 ) -> Response:
@@ -143,7 +149,7 @@ def _work(
     if app.rt.embedded_worker:
         outbox_work.drain(app.rt)
     flash = f"{item.name}: done"
-    return RedirectResponse(f"/records/{obj}/{record_id}?flash={quote(flash)}", status_code=303)
+    return RedirectResponse(f"{_path(obj, record_id)}?flash={quote(flash)}", status_code=303)
 
 
 def _one(value: Any) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -11,6 +12,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+
+
+def path_part(value: object) -> str:
+    """`value` quoted as one segment of a URL's path: a record id may hold "/", "#" or "?"."""
+    return quote(str(value), safe="")
+
+
+_env.filters["path_part"] = path_part
 
 
 # A page shows one user's work: not kept by the browser, so Back after logging out (or another
