@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -317,3 +318,21 @@ def test_an_email_link_to_a_quoted_record_id_lands_on_its_page_after_login(
         assert landed.url.path == f"/records/Case/{host_id}"  # httpx shows the path decoded
         assert "Gutter" in landed.text
         assert "Triage Case" in landed.text
+
+
+def test_the_record_page_shows_lists_and_checkboxes_as_a_form_does(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    folder = tmp_path / "gadget"
+    folder.mkdir()
+    (folder / "gadget.yaml").write_text(
+        "stageflow: 1\nkind: object\nname: Gadget\nfields:\n"
+        "  - {name: Tags, type: multi_select, choices: [x, y, z]}\n"
+        "  - {name: Ok, type: checkbox}\n"
+    )
+    seeded.app.deploy(folder)
+    gadget = seeded.app.records.create("Gadget", {"Tags": ["x", "z"], "Ok": True, "Owner": "alice"})
+    _login(seeded.client, "alice")
+    page = seeded.client.get(f"/records/Gadget/{gadget.id}").text
+    assert '<dd data-field="Tags">x, z</dd>' in page  # not ['x', 'z']
+    assert '<dd data-field="Ok">true</dd>' in page  # not True

@@ -10,6 +10,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from stageflow.flows.screen_fields import text_of
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
@@ -20,6 +22,7 @@ def path_part(value: object) -> str:
 
 
 _env.filters["path_part"] = path_part
+_env.filters["field_text"] = text_of  # a record's value as a form shows it: "x, z", "true"
 
 
 # A page shows one user's work: not kept by the browser, so Back after logging out (or another
