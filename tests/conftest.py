@@ -20,6 +20,7 @@ os.environ.setdefault("STAGEFLOW_EMAILS", "0")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+FLOWS_PROJECT = ROOT / "tests" / "flows" / "project"  # flows of every kind, objects Ticket...
 REQUIRE_ALL = os.environ.get("STAGEFLOW_REQUIRE_ALL") == "1"
 POSTGRES_URL = os.environ.get("STAGEFLOW_TEST_POSTGRES_URL")
 
@@ -109,6 +110,13 @@ def seed_people(app: App) -> None:
     app.people.create_queue("Support_Triage", ["alice"])
     app.people.create_group("Roof_Technicians", ["bob"])
     app.people.create_group("Electricians", ["carol"])
+
+
+@pytest.fixture
+def flows_app(app: App) -> App:
+    """The flow-runtime test project deployed (Python and YAML flows, screen flows, objects)."""
+    app.deploy(FLOWS_PROJECT)
+    return app
 
 
 @pytest.fixture

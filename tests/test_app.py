@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from stageflow.app import App
-
-PROJECT = Path(__file__).parent / "flows" / "project"
-
-
-@pytest.fixture
-def flows_app(app: App) -> App:
-    app.deploy(PROJECT)
-    return app
 
 
 def test_a_users_work_items_filtered_by_run_and_by_record(flows_app: App) -> None:

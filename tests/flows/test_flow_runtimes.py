@@ -18,12 +18,6 @@ from stageflow.store import records as records_store
 PROJECT = Path(__file__).parent / "project"
 
 
-@pytest.fixture
-def flows_app(app: App) -> App:
-    app.deploy(PROJECT)
-    return app
-
-
 def _step(app: App, run_id: str, name: str):  # type: ignore[no-untyped-def]
     return next(s for st in app.run(run_id).stages for s in st.steps if s.name == name)
 

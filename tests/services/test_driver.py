@@ -3,20 +3,10 @@ engine cannot (it reads no database)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from stageflow.app import App
 from stageflow.errors import NotFound
-
-PROJECT = Path(__file__).parents[1] / "flows" / "project"
-
-
-@pytest.fixture
-def flows_app(app: App) -> App:
-    app.deploy(PROJECT)
-    return app
 
 
 @pytest.mark.parametrize(

@@ -99,6 +99,17 @@ def _worker(db_url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
 
 
+def _workers_killed_then_one_more(db_url: str, killed: int) -> subprocess.CompletedProcess[str]:
+    """`killed` workers in a row, each killed by the flow it runs, then one that is not."""
+    for _ in range(killed):
+        died = _worker(db_url)
+        assert died.returncode == -signal.SIGKILL, died.stderr
+        time.sleep(1.1)  # the dead worker's lease runs out
+    last = _worker(db_url)
+    assert last.returncode == 0, last.stderr
+    return last
+
+
 @pytest.mark.slow
 def test_a_flow_that_kills_its_worker_every_time_fails_its_step_once_retries_are_used_up(
     db_url: str, tmp_path: Path
@@ -108,12 +119,7 @@ def test_a_flow_that_kills_its_worker_every_time_fails_its_step_once_retries_are
         app.deploy(CRASH)
         marker = tmp_path / "starts.txt"
         run = app.start("Crash_Always", {"marker": str(marker)})  # step Die: `retries: 1`
-        for _ in range(3):  # its 2 tries, and 1 for a worker that died of something else
-            killed = _worker(db_url)
-            assert killed.returncode == -signal.SIGKILL, killed.stderr
-            time.sleep(1.1)  # the dead worker's lease runs out
-        last = _worker(db_url)
-        assert last.returncode == 0, last.stderr
+        _workers_killed_then_one_more(db_url, 3)  # its 2 tries, and 1 for another cause
 
         view = app.run(run.id)
         assert view.status == "Error"
@@ -138,12 +144,7 @@ def test_a_triggered_start_whose_flow_kills_its_worker_every_time_is_failed_afte
         app.deploy(CRASH)
         marker = tmp_path / "starts.txt"
         bomb = app.records.create("Bomb", {"Marker": str(marker)}).id  # On_Bomb starts on it
-        for _ in range(3):
-            killed = _worker(db_url)
-            assert killed.returncode == -signal.SIGKILL, killed.stderr
-            time.sleep(1.1)  # the dead worker's lease runs out
-        last = _worker(db_url)
-        assert last.returncode == 0, last.stderr
+        last = _workers_killed_then_one_more(db_url, 3)
         assert "never finished: the workers carrying it out stopped 3 times" in last.stderr
 
         assert marker.read_text().count("started") == 3  # not started by the last worker

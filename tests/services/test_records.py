@@ -5,21 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from stageflow.app import App
 from stageflow.errors import InvalidInput, NotFound
 
-PROJECT = Path(__file__).parents[1] / "flows" / "project"
 SEEN = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
-
-
-@pytest.fixture
-def flows_app(app: App) -> App:
-    app.deploy(PROJECT)
-    return app
 
 
 def test_dates_and_decimals_are_kept_as_iso_text_and_numbers(flows_app: App) -> None:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from stageflow.app import App
 from stageflow.errors import InvalidInput
 
-PROJECT = Path(__file__).parents[1] / "flows" / "project"
-
 
 @pytest.fixture
-def flows_app(app: App) -> App:
-    app.deploy(PROJECT)
-    app.people.create_user("alice")
-    return app
+def flows_app(flows_app: App) -> App:
+    """The project's, with the assignee of its work items."""
+    flows_app.people.create_user("alice")
+    return flows_app
 
 
 def test_a_record_update_writes_only_a_record_of_the_object_it_names(flows_app: App) -> None:
