@@ -132,11 +132,21 @@ def check_owner(conn: Connection, values: Mapping[str, Any]) -> None:
         raise InvalidInput(Problem(f"no user {owner!r}", field="Owner"))
 
 
+def _as_stored(tx: Tx, values: Mapping[str, Any], by: str) -> tuple[dict[str, Any], str]:
+    """Checked values, and their writer, as a record keeps them: an `Owner` that is a user,
+    dates as ISO text (`kept`), the writer's name cut to its column."""
+    check_owner(tx.conn, values)
+    return kept(values), cut(by, store.ACTOR_LENGTH)
+
+
+def _move_owner(tx: Tx, row: RecordRow, values: Mapping[str, Any]) -> None:
+    if "Owner" in values and values["Owner"] != row.owner:
+        store.set_owner(tx.conn, row.id, values["Owner"])
+
+
 def create_in(tx: Tx, obj: str, values: Mapping[str, Any], by: str) -> RecordRow:
     check_values(object_def(tx.conn, obj), obj, values, creating=True)
-    check_owner(tx.conn, values)
-    values = kept(values)
-    by = cut(by, store.ACTOR_LENGTH)
+    values, by = _as_stored(tx, values, by)
     record_id = new_id()
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
     name = str(values.get("Name") or _name(obj, record_id, fields))
@@ -152,17 +162,14 @@ def update_in(tx: Tx, record_id: str, values: Mapping[str, Any], by: str) -> Rec
     if row is None:
         raise NotFound(f"no record {record_id}")
     check_values(object_def(tx.conn, row.object), row.object, values, creating=False)
-    check_owner(tx.conn, values)
-    values = kept(values)
-    by = cut(by, store.ACTOR_LENGTH)
+    values, by = _as_stored(tx, values, by)
     fields = {**row.fields, **{k: v for k, v in values.items() if k not in ("Name", "Owner")}}
     name = str(
         values.get("Name")
         or (row.name if row.name != f"{row.object} {row.id}" else _name(row.object, row.id, fields))
     )
     store.update_record(tx.conn, record_id, name, fields, tx.now, by)
-    if "Owner" in values and values["Owner"] != row.owner:
-        store.set_owner(tx.conn, record_id, values["Owner"])
+    _move_owner(tx, row, values)
     tx.changed_records.add(record_id)
     updated = store.get(tx.conn, record_id)
     assert updated is not None
@@ -228,9 +235,7 @@ def record_changed_in(
         check_values(schema, obj, values, creating=existing is None and prior is None)
     elif problems := _long_name(values):
         raise InvalidInput(problems)
-    check_owner(tx.conn, values)
-    values = kept(values)
-    by = cut(by, store.ACTOR_LENGTH)
+    values, by = _as_stored(tx, values, by)
     prior = None if prior is None else kept(prior)
     fields = {k: v for k, v in values.items() if k not in ("Name", "Owner")}
     if existing is None:
@@ -245,8 +250,7 @@ def record_changed_in(
         fields = {**existing.fields, **fields}
         name = str(values.get("Name") or _name(obj, record_id, fields))
         store.update_record(tx.conn, record_id, name, fields, tx.now, by)
-        if "Owner" in values and values["Owner"] != existing.owner:
-            store.set_owner(tx.conn, record_id, values["Owner"])
+        _move_owner(tx, existing, values)
         tx.changed_records.add(record_id)
         if prior is None:
             prior = existing.values()
