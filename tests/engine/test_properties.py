@@ -6,7 +6,7 @@ duplicate answers change nothing, and nothing runs after a run has finished."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -277,6 +277,23 @@ def _is_stale(run: Run, event: Event) -> bool:
             return False
 
 
+# What the store writes of a work item once it exists (store.runs `_item_changes`): the rest
+# must never change, or the stored row would no longer match the run.
+_ITEM_FIELDS_AN_EVENT_CHANGES = {
+    "status", "assignee", "modified_at", "modified_by", "completed_by", "completed_at",
+}  # fmt: skip
+
+
+def _fixed_item_fields_changed(before: Run, after: Run) -> list[str]:
+    return [
+        f"{item_id}.{f.name}"
+        for item_id, old in before.work_items.items()
+        for f in fields(old)
+        if f.name not in _ITEM_FIELDS_AN_EVENT_CHANGES
+        and getattr(old, f.name) != getattr(after.work_items[item_id], f.name)
+    ]
+
+
 def _check_one_event(run: Run, event: Event, now: datetime) -> tuple[Run, tuple[Command, ...]]:
     before = snapshot(run)
     try:
@@ -287,6 +304,7 @@ def _check_one_event(run: Run, event: Event, now: datetime) -> tuple[Run, tuple[
     assert snapshot(run) == before, "apply mutated the run it was given"
     assert invariants.violations(result.run) == [], event
     assert log_problems(run, result) == [], event
+    assert _fixed_item_fields_changed(run, result.run) == [], event
     if _is_stale(run, event):
         assert result.run is run
         assert (result.log, result.commands) == ((), ())
