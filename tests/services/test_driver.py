@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from stageflow.app import App
-from stageflow.errors import NotFound
+from stageflow.errors import InvalidInput, NotFound
 
 
 @pytest.mark.parametrize(
@@ -46,6 +46,39 @@ def test_reassigning_to_someone_who_does_not_exist_is_refused(flows_app: App) ->
     item = app.start("Date_Screen_Run", record=ticket).work_items[0]
     with pytest.raises(NotFound, match="no queue 'Ghost_Queue'"):
         app.reassign_work_item(item.id, "queue:Ghost_Queue", by="alice")
+    kept = app.work_item(item.id)
+    assert (kept.assignee_kind, kept.assignee) == ("user", "alice")
+
+
+def test_a_work_item_for_an_inactive_user_fails_its_step_until_they_are_activated(
+    flows_app: App,
+) -> None:
+    app = flows_app
+    app.people.create_user("alice")
+    app.people.update_user("alice", active=False)  # she can no longer sign in to do it
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    run = app.start("Date_Screen_Run", record=ticket)
+    step = run.stages[0].steps[0]
+    assert (run.status, step.status) == ("Error", "Error")
+    assert step.error is not None
+    assert step.error.message == (
+        "interactive step 'Pick' is assigned to user:alice, who is inactive: "
+        "activate that user, then resume the run"
+    )
+    app.people.update_user("alice", active=True)
+    resumed = app.resume(run.id)
+    assert [wi.status for wi in resumed.work_items] == ["Canceled", "Assigned"]
+
+
+def test_reassigning_to_an_inactive_user_is_refused(flows_app: App) -> None:
+    app = flows_app
+    for name in ("alice", "bob"):
+        app.people.create_user(name)
+    app.people.update_user("bob", active=False)
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    item = app.start("Date_Screen_Run", record=ticket).work_items[0]
+    with pytest.raises(InvalidInput, match="user 'bob' is inactive"):
+        app.reassign_work_item(item.id, "user:bob", by="alice")
     kept = app.work_item(item.id)
     assert (kept.assignee_kind, kept.assignee) == ("user", "alice")
 

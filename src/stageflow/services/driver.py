@@ -117,19 +117,22 @@ def _apply(tx: Tx, run: Run, events: Iterable[Event], log: list[LogEntry]) -> Ru
 
 
 def _unassignable(tx: Tx, before: Run, after: Run) -> list[Event]:
-    """A new work item whose assignee does not exist could never be done: its step fails
-    instead, where a supervisor sees it, can add the assignee and resume the run."""
+    """A new work item whose assignee does not exist, or is a user who cannot sign in, could
+    never be done: its step fails instead, where a supervisor sees it, can add (or activate)
+    the assignee and resume the run."""
     failed: list[Event] = []
     for item_id in sorted(after.work_items.keys() - before.work_items.keys()):
         item = after.work_items[item_id]
         who = item.assignee
-        if item.status is not WorkItemStatus.ASSIGNED or people.principal_exists(
-            tx.conn, who.kind.value, who.name
-        ):
+        if item.status is not WorkItemStatus.ASSIGNED:
             continue
+        problem = people.assignee_problem(tx.conn, who.kind.value, who.name)
+        if problem is None:
+            continue
+        remedy = "activate that user" if problem == "is inactive" else f"add that {who.kind.value}"
         message = (
-            f"interactive step {item.step!r} is assigned to {who}, who does not exist: "
-            f"add that {who.kind.value}, then resume the run"
+            f"interactive step {item.step!r} is assigned to {who}, who {problem}: "
+            f"{remedy}, then resume the run"
         )
         failed.append(StepFailed(item.step, after.steps[item.step].attempt, ErrorInfo(message)))
     return failed

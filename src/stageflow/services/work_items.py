@@ -120,8 +120,11 @@ def reassign(rt: Runtime, item_id: str, to: str, by: str) -> RunView:
 
 
 def _check_principal(conn: Connection, p: Principal) -> None:
-    if not people.principal_exists(conn, p.kind.value, p.name):
+    problem = people.assignee_problem(conn, p.kind.value, p.name)
+    if problem == "does not exist":
         raise NotFound(Problem(f"no {p.kind.value} {p.name!r}", field="to"))
+    if problem is not None:  # an inactive user cannot sign in to do it
+        raise InvalidInput(Problem(f"{p.kind.value} {p.name!r} {problem}", field="to"))
 
 
 def inbox(

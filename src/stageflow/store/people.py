@@ -74,11 +74,16 @@ _GROUP_OF_KIND = Prepared(
 )
 
 
-def principal_exists(conn: Connection, kind: str, name: str) -> bool:
-    """Whether `kind` ("user", "group" or "queue") `name` is someone a work item can go to."""
+def assignee_problem(conn: Connection, kind: str, name: str) -> str | None:
+    """Why `kind` ("user", "group" or "queue") `name` cannot be given a work item, or None.
+    An inactive user cannot sign in to do it, so they count as no one to give it to."""
     if kind == "user":
-        return _USER.first(conn, {"username": name}) is not None
-    return _GROUP_OF_KIND.first(conn, {"name": name, "kind": kind}) is not None
+        user = _USER.first(conn, {"username": name})
+        if user is None:
+            return "does not exist"
+        return None if user["active"] else "is inactive"
+    found = _GROUP_OF_KIND.first(conn, {"name": name, "kind": kind})
+    return None if found is not None else "does not exist"
 
 
 def lock_user(conn: Connection, username: str) -> None:
