@@ -227,6 +227,10 @@ class App:
     def reassign_work_item(self, id: str, to: str, by: str = "system") -> RunView:
         return self._after(work_items.reassign(self.rt, id, to, by))
 
+    def accept_work_item(self, id: str, user: str, event_id: str | None = None) -> RunView:
+        """`user`, a member of the group or queue the work item is assigned to, takes it."""
+        return self._after(work_items.accept(self.rt, id, user, event_id))
+
     def record_changed(
         self,
         object: str,

@@ -158,3 +158,22 @@ def test_readme_names_exactly_the_two_setup_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     assert "make demo" in readme
     assert "make test" in readme
+
+
+def test_cli_a_queue_member_takes_a_queue_item(cli: Cli) -> None:
+    cli("deploy", str(EXAMPLES))
+    cli("users", "create", "alice")
+    cli("queues", "create", "Support_Triage", "--member", "alice")
+    case = cli("records", "create", "Case", "--set", "Subject=Mine now", "--set", "Category=Roof")
+    cli("run", "start", "Case_Management", "-r", _id_after("Case", case.stdout))
+    listed = cli("work-items", "list", "--user", "alice").stdout
+    item = _id_after("│", listed)
+    assert "queue:Support_Triage" in listed
+    assert (
+        f"work item {item} taken by alice"
+        in cli("work-items", "accept", item, "--as", "alice").stdout
+    )
+    assert "user:alice" in cli("work-items", "list", "--user", "alice").stdout
+    again = cli("work-items", "accept", item, "--as", "alice", ok=False)
+    assert again.returncode == 4
+    assert "not to a group or queue" in again.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from stageflow.app import App
-from stageflow.errors import InvalidInput, NotFound
+from stageflow.errors import InvalidInput, NotFound, PermissionDenied, TransitionNotAllowed
 
 
 @pytest.mark.parametrize(
@@ -81,6 +81,33 @@ def test_reassigning_to_an_inactive_user_is_refused(flows_app: App) -> None:
         app.reassign_work_item(item.id, "user:bob", by="alice")
     kept = app.work_item(item.id)
     assert (kept.assignee_kind, kept.assignee) == ("user", "alice")
+
+
+def test_a_queue_member_takes_a_queue_item_and_the_other_members_no_longer_can(
+    flows_app: App,
+) -> None:
+    app = flows_app
+    for name in ("alice", "bob", "carol"):
+        app.people.create_user(name)
+    app.people.create_queue("Ghost_Queue", ["alice", "bob"])
+    ticket = app.records.create("Ticket", {"Title": "t"}).id
+    item = app.start("Ghost_Queue_Run", record=ticket).work_items[0]
+    with pytest.raises(PermissionDenied, match="carol is not that user nor one of its members"):
+        app.accept_work_item(item.id, "carol")
+    run = app.accept_work_item(item.id, "bob")
+    taken = run.work_items[0]
+    assert (str(taken.assignee), taken.status) == ("user:bob", "Assigned")
+    assert any(
+        e.actor == "bob" and "reassigned from queue:Ghost_Queue to user:bob" in e.detail
+        for e in run.log
+    )
+    assert [w.id for w in app.work_items(user="alice")] == []  # gone from her queue view
+    with pytest.raises(PermissionDenied):
+        app.accept_work_item(item.id, "alice")
+    with pytest.raises(PermissionDenied):
+        app.complete_work_item(item.id, "alice", {})
+    with pytest.raises(TransitionNotAllowed, match="not to a group or queue"):
+        app.accept_work_item(item.id, "bob")
 
 
 def test_a_work_item_is_created_by_whoever_caused_it(flows_app: App) -> None:

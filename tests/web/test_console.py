@@ -52,6 +52,21 @@ def test_the_owner_sees_the_record_page_with_the_work_guide(seeded: Seeded) -> N
     assert "Leak" in page.text
 
 
+def test_a_queue_member_takes_a_queue_item_from_the_list(seeded: Seeded) -> None:
+    seeded.app.reassign_work_item(seeded.item_id, "queue:Support_Triage", by="sue")
+    c = seeded.client
+    csrf = _login(c, "alice")
+    listed = c.get("/work-items").text
+    assert f'action="/work-items/{seeded.item_id}/accept"' in listed
+    taken = c.post(f"/work-items/{seeded.item_id}/accept", data={"csrf_token": csrf})
+    assert "is yours now" in taken.text
+    row = re.search(rf'<tr data-item="{seeded.item_id}">.*?</tr>', taken.text, re.S)
+    assert row is not None
+    assert "user:alice" in row.group(0)
+    assert "Take it" not in row.group(0)
+    assert seeded.app.work_item(seeded.item_id).assignee == "alice"
+
+
 def test_supervisor_lists_everyones_work_and_reassigns(seeded: Seeded) -> None:
     c = seeded.client
     csrf = _login(c, "sue")

@@ -36,6 +36,11 @@ def _suspend(s: Seeded) -> dict[str, str]:
     return {}
 
 
+def _to_queue(s: Seeded) -> dict[str, str]:
+    s.app.reassign_work_item(s.item_id, "queue:Support_Triage", by="sue")  # alice is a member
+    return {}
+
+
 def _token(s: Seeded) -> dict[str, str]:
     return {"token": s.app.people.create_token("alice", "extra").id}
 
@@ -79,6 +84,7 @@ ENDPOINTS = [
     Endpoint(
         "POST", "/work-items/{item}/complete", {"user"}, body={"outputs": {"priority": "Low"}}
     ),
+    Endpoint("POST", "/work-items/{item}/accept", {"user"}, setup=_to_queue),
     Endpoint("POST", "/work-items/{item}/reassign", STAFF, body={"to": "user:bob"}),
     Endpoint("POST", "/records/Case", ALL, 201, {"values": {"Subject": "new"}}),
     Endpoint("GET", "/records/Case", ALL),

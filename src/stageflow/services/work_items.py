@@ -119,6 +119,32 @@ def reassign(rt: Runtime, item_id: str, to: str, by: str) -> RunView:
         return run_view(run, runs_store.log_of(tx.conn, run.id))
 
 
+def accept(rt: Runtime, item_id: str, user: str, event_id: str | None = None) -> RunView:
+    """A member of the group or queue an open work item is assigned to takes it: it becomes
+    theirs alone, so the other members stop seeing it and nobody does it twice. Logged as a
+    reassignment by them. A repeated `event_id` changes nothing and returns the run."""
+    with transaction(rt) as tx:
+        run = load_for_item(tx, item_id)  # the run's lock first: one taker wins
+        item = run.work_items[item_id]
+        _check_worker(tx.conn, user, item)
+        if repeated(tx, event_id, run.id, f"accept {item_id}"):
+            return run_view(run, runs_store.log_of(tx.conn, run.id))
+        if item.assignee.kind is AssigneeKind.USER:
+            raise TransitionNotAllowed(
+                f"work item {item_id} is assigned to {item.assignee}, not to a group or queue: "
+                "there is nothing to take"
+            )
+        if item.status is not WorkItemStatus.ASSIGNED:
+            raise TransitionNotAllowed(
+                f"work item {item_id} is {item.status.value}; "
+                "only an Assigned work item can be taken"
+            )
+        taker = Principal(AssigneeKind.USER, user)
+        _check_principal(tx.conn, taker)
+        run = drive(tx, run, [ReassignWorkItem(item_id, taker, user)])
+        return run_view(run, runs_store.log_of(tx.conn, run.id))
+
+
 def _check_principal(conn: Connection, p: Principal) -> None:
     problem = people.assignee_problem(conn, p.kind.value, p.name)
     if problem == "does not exist":

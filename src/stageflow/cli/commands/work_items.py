@@ -1,4 +1,4 @@
-"""work-items list|show|complete|reassign."""
+"""work-items list|show|complete|accept|reassign."""
 
 from __future__ import annotations
 
@@ -73,6 +73,17 @@ def complete(
     view = app.complete_work_item(item_id, user, pairs(outputs, "--output", types))
     render.out.print(f"work item {item_id} completed by {user}")
     render.run(view, show_log=False)
+
+
+@app.command("accept")
+def accept(
+    ctx: typer.Context,
+    item_id: str = typer.Argument(..., help="The work item's id."),
+    user: str = typer.Option(..., "--as", help="Who takes it (a member of its group or queue)."),
+) -> None:
+    """Take a work item assigned to a group or queue: it becomes yours alone."""
+    options(ctx).app().accept_work_item(item_id, user)
+    render.out.print(f"work item {item_id} taken by {user}")
 
 
 @app.command("reassign")

@@ -1,4 +1,4 @@
-"""/api/v1/work-items: mine or by filter, one, complete, reassign."""
+"""/api/v1/work-items: mine or by filter, one, complete, take (accept), reassign."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from stageflow.services.permissions import Permission, allowed, require
 from stageflow.store.people import User
 from stageflow.web import errors, pagination
 from stageflow.web.deps import AppDep, UserDep
-from stageflow.web.schemas import Complete, Page, Reassign, RunOut, WorkItemOut
+from stageflow.web.schemas import Action, Complete, Page, Reassign, RunOut, WorkItemOut
 
 router = APIRouter(
     prefix="/work-items", tags=["work items"], responses=errors.responses(401, 403, 404, 409, 422)
@@ -59,6 +59,16 @@ def get(item_id: str, app: AppDep, user: UserDep) -> WorkItemOut:
 def complete(item_id: str, body: Complete, app: AppDep, user: UserDep) -> RunOut:
     view = app.complete_work_item(item_id, user.username, body.outputs, body.event_id)
     return RunOut.of_view(view)
+
+
+@router.post(
+    "/{item_id}/accept",
+    summary="Take a work item assigned to a group or queue you are a member of: it becomes yours",
+)
+def accept(item_id: str, app: AppDep, user: UserDep, body: Action | None = None) -> RunOut:
+    return RunOut.of_view(
+        app.accept_work_item(item_id, user.username, body.event_id if body else None)
+    )
 
 
 @router.post("/{item_id}/reassign", summary="Give an open work item to someone else")

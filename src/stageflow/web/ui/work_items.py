@@ -1,4 +1,5 @@
-"""/work-items: the Work Items list (default: my open work items), reassign for supervisors."""
+"""/work-items: the Work Items list (default: my open work items), taking a group's or queue's
+item, reassign for supervisors."""
 
 from __future__ import annotations
 
@@ -59,6 +60,23 @@ def item_list(
         "can_reassign": viewer.can(Permission.REASSIGN_WORK_ITEM),
         "flash": request.query_params.get("flash", ""),
     })  # fmt: skip
+
+
+@router.post("/work-items/{item_id}/accept")
+def accept(
+    request: Request,
+    item_id: str,
+    app: AppDep,
+    viewer: ViewerDep,
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    sessions.check_csrf(sessions.read(request, app), csrf_token)
+    try:
+        app.accept_work_item(item_id, viewer.user.username)
+        flash = f"work item {item_id} is yours now"
+    except StageflowError as exc:
+        flash = str(exc)
+    return RedirectResponse(f"/work-items?flash={quote(flash)}", status_code=303)
 
 
 @router.post("/work-items/{item_id}/reassign")
