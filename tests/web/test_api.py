@@ -250,6 +250,35 @@ def test_a_user_starts_no_run_on_a_record_they_may_not_see(seeded: Seeded) -> No
         assert started.json()["name"] == "Case Management: Leak"
 
 
+def test_a_user_names_no_record_they_may_not_see_in_a_runs_inputs(seeded: Seeded) -> None:
+    """Expense_Approval's work item is on the record its recordId input names, for the approver
+    it names: mallory cannot make alice's expense hers to see (and approve) that way."""
+    c, alice, mallory = seeded.client, seeded.headers("user"), seeded.headers("other")
+    theirs = c.post(f"{API}/records/Expense", json={"values": {"Title": "Tent", "Amount": 9}},
+                    headers=alice).json()  # fmt: skip
+    inputs = {"recordId": theirs["id"], "approver": "mallory", "amount": 9}
+    body = {"orchestration": "Expense_Approval", "inputs": inputs}
+    refused = c.post(f"{API}/runs", json=body, headers=mallory)
+    assert refused.status_code == 403, refused.text
+    [error] = refused.json()["errors"]
+    assert error["field"] == "inputs.recordId"
+    assert f"may not see Expense {theirs['id']}" in error["message"]
+    assert "Tent" not in refused.text
+    assert seeded.app.runs(orchestration="Expense_Approval") == []
+    assert c.get(f"{API}/records/Expense/{theirs['id']}", headers=mallory).status_code == 403
+    missing = c.post(f"{API}/runs", headers=mallory, json={
+        "orchestration": "Expense_Approval", "inputs": {**inputs, "recordId": "nope"}})  # fmt: skip
+    assert missing.status_code == 404, missing.text
+    assert missing.json()["errors"][0]["field"] == "inputs.recordId"
+    # her own expense, and alice's own, start as before
+    own = c.post(f"{API}/records/Expense", json={"values": {"Title": "Pen", "Amount": 2}},
+                 headers=mallory).json()  # fmt: skip
+    body["inputs"] = {**inputs, "recordId": own["id"]}
+    assert c.post(f"{API}/runs", json=body, headers=mallory).status_code == 201
+    body["inputs"] = {**inputs, "recordId": theirs["id"], "approver": "alice"}
+    assert c.post(f"{API}/runs", json=body, headers=alice).status_code == 201
+
+
 def test_run_actions_take_a_runs_whole_id_not_a_prefix(seeded: Seeded) -> None:
     c, sue = seeded.client, seeded.headers("supervisor")
     prefix = seeded.run_id[:3]  # the only run: its prefix is unique

@@ -62,10 +62,10 @@ ENDPOINTS = [
     Endpoint("POST", "/orchestrations/deploy", ADMIN, 201, {"path": str(EXAMPLES)}),
     Endpoint("POST", "/orchestrations/upload", ADMIN, 201, files=[("files", ("t.yaml", TINY))]),
     Endpoint("POST", "/orchestrations/Case_Management/versions/1/activate", ADMIN),
-    Endpoint(
+    Endpoint(  # the input names the record of its work item: mallory may not see the case
         "POST",
         "/runs",
-        ALL,
+        STAFF | {"user"},
         201,
         {
             "orchestration": "Expense_Approval",

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from stageflow.definitions import references
 from stageflow.definitions.datatypes import literal_fits, type_name
 from stageflow.definitions.model import DataType, Orchestration, OrchestrationType
 from stageflow.engine import new_run
@@ -240,13 +241,43 @@ def find(rt: Runtime, visible_to: str | None = None, **filters: Any) -> list[Run
         return store.list_runs(tx.conn, seen_by=seen_by, **filters)
 
 
-def input_types(rt: Runtime, name: str) -> dict[str, DataType]:
-    """The declared type of each input of the active orchestration `name` ({} when none is
-    active: starting it is refused anyway)."""
+def _active(rt: Runtime, name: str) -> Orchestration | None:
+    """The active version of orchestration `name`, if there is one."""
     with reading(rt) as tx:
         version = defs_store.active(tx.conn, "orchestration", name)
         found = None if version is None else defs_store.parsed_version(tx.conn, version)
-    return {v.name: v.type for v in found.inputs} if isinstance(found, Orchestration) else {}
+    return found if isinstance(found, Orchestration) else None
+
+
+def input_types(rt: Runtime, name: str) -> dict[str, DataType]:
+    """The declared type of each input of the active orchestration `name` ({} when none is
+    active: starting it is refused anyway)."""
+    found = _active(rt, name)
+    return {} if found is None else {v.name: v.type for v in found.inputs}
+
+
+def records_chosen_by(rt: Runtime, name: str, inputs: Mapping[str, Any]) -> dict[str, str]:
+    """The records that `inputs` choose for the active orchestration `name` (record id -> the
+    input naming it): an interactive step's context record given as an input, and each
+    `lookup` input. A work item shows its record to its assignee, and its screen flow may write
+    to it, so a door starting runs for a user checks that the user may see each of them. A
+    record that a flow chooses is the choice of the flow's author."""
+    found = _active(rt, name)
+    if found is None:
+        return {}
+    chosen: dict[str, str] = {}
+    for var in found.inputs:
+        value = inputs.get(var.name)
+        if var.type is DataType.LOOKUP and value not in (None, ""):
+            chosen.setdefault(str(value), f"inputs.{var.name}")
+    for step in found.steps.values():
+        path = references.parse(step.record) if step.record else None  # one reference: checked
+        if path is None or path[0] != references.INPUT or len(path) != 2:
+            continue
+        value = inputs.get(path[1])  # a default is the orchestration author's choice
+        if value not in (None, ""):
+            chosen.setdefault(str(value), f"inputs.{path[1]}")
+    return chosen
 
 
 def resolve_id(rt: Runtime, prefix: str) -> str:

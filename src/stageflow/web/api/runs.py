@@ -35,6 +35,8 @@ def start(body: RunStart, app: AppDep, user: UserDep) -> RunOut:
     require(user, Permission.START_RUN)
     if body.record is not None:  # the run's name and its work items would show the record
         access.visible_record(app, user, body.record, field="record")
+    for record_id, field in runs.records_chosen_by(app.rt, body.orchestration, body.inputs).items():
+        access.visible_record(app, user, record_id, field=field)
     view = app.start(body.orchestration, body.inputs, body.record, by=user.username)
     return RunOut.of_view(view)
 
