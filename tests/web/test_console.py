@@ -351,3 +351,25 @@ def test_the_record_page_shows_lists_and_checkboxes_as_a_form_does(
     page = seeded.client.get(f"/records/Gadget/{gadget.id}").text
     assert '<dd data-field="Tags">x, z</dd>' in page  # not ['x', 'z']
     assert '<dd data-field="Ok">true</dd>' in page  # not True
+
+
+def test_the_record_page_lists_only_the_runs_on_it_that_the_viewer_may_open(
+    seeded: Seeded,
+) -> None:
+    app, case = seeded.app, seeded.case_id
+    other = app.start("Case_Management", record=case, by="sue")
+    app.reassign_work_item(other.work_items[0].id, "user:bob", by="sue")
+    app.people.set_password("bob", "bob-password")
+    assert {r.id for r in app.runs(record=case)} == {seeded.run_id, other.id}
+    c = seeded.client
+    for who, sees, not_shown in (("alice", seeded.run_id, other.id),
+                                 ("bob", other.id, seeded.run_id)):  # fmt: skip
+        _login(c, who)
+        page = c.get(f"/records/Case/{case}").text
+        assert f'href="/runs/{sees}"' in page, who
+        assert f'href="/runs/{not_shown}"' not in page, who
+        assert c.get(f"/runs/{not_shown}").status_code == 403
+    _login(c, "sue")  # a supervisor sees every run
+    page = c.get(f"/records/Case/{case}").text
+    assert f'href="/runs/{seeded.run_id}"' in page
+    assert f'href="/runs/{other.id}"' in page

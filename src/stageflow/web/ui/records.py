@@ -16,6 +16,7 @@ from stageflow.flows import screen_runtime
 from stageflow.flows.screen_runtime import Finished
 from stageflow.flows.screen_state import ScreenFlowState, seal, unseal
 from stageflow.services import outbox_work, records, runs, work_items
+from stageflow.services.permissions import Permission
 from stageflow.web import access, sessions
 from stageflow.web.deps import AppDep
 from stageflow.web.ui.common import Viewer, ViewerDep
@@ -43,7 +44,11 @@ def _record_page(
 ) -> Response:
     record = access.visible_record(app, viewer.user, record_id)
     username = viewer.user.username
-    about = [runs.get(app.rt, r.id) for r in runs.find(app.rt, record_id=record_id, limit=20)]
+    mine = None if viewer.can(Permission.VIEW_ALL_RUNS) else username  # as the Runs list
+    about = [
+        runs.get(app.rt, r.id)
+        for r in runs.find(app.rt, record_id=record_id, limit=20, visible_to=mine)
+    ]
     guide = work_items.inbox(app.rt, username, "Assigned", 50, record_id=record_id)
     current = next((w for w in guide if w.id == item_id), guide[0] if guide else None)
     screen = token = None
