@@ -166,6 +166,35 @@ def test_an_assignee_reference_that_resolves_to_nothing_puts_the_step_in_error()
     assert d.run.work_items == {}
 
 
+def test_a_record_id_or_an_assignee_longer_than_any_can_be_puts_the_step_in_error() -> None:
+    """No record has such an id and no one such a name, and no column could keep them."""
+    orch = orchestration(
+        stage(
+            "S",
+            interactive("On", record="{!$Input.rec}"),
+            interactive("For", assignee=Assignee(AssigneeKind.REF, "{!$Input.who}")),
+        )
+    )
+    fits = started(orch, inputs={"rec": "r" * 40, "who": "queue:" + "q" * 150})
+    assert (fits.run.status, len(fits.run.work_items)) == ("InProgress", 2)
+    for inputs, step, message in (
+        ({"rec": "r" * 41, "who": "bob"}, "On",
+         "has no context record: {!$Input.rec} resolved to 'rrrr"),
+        ({"rec": "r", "who": "queue:" + "q" * 151}, "For",
+         "has no assignee: queue 'qqqq"),
+    ):  # fmt: skip
+        d = started(orch, inputs=inputs)
+        assert (d.run.status, d.step(step).status) == ("Error", "Error")
+        error = d.step(step).error
+        assert error is not None
+        assert error.message.startswith(f"interactive step {step!r} {message}")
+        assert error.message.endswith("characters)")
+        assert len(error.message) < 200  # a long value is shown cut
+        # no item that no column could keep; a sibling's is canceled with the stage
+        assert [w.step for w in d.run.work_items.values() if w.step == step] == []
+        assert all(w.status == "Canceled" for w in d.run.work_items.values())
+
+
 def test_a_run_starts_only_once() -> None:
     d = started()
     refused(d, StartRun(by="admin"))

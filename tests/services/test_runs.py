@@ -39,3 +39,28 @@ def test_the_records_a_runs_inputs_choose_are_its_work_items_records_and_its_loo
     # n's default is the orchestration author's choice, not the starter's
     assert runs.records_chosen_by(flows_app.rt, "Chosen_Records", {"other": ""}) == {}
     assert runs.records_chosen_by(flows_app.rt, "No_Such_Orchestration", {"other": "x"}) == {}
+
+
+def test_a_record_id_or_approver_too_long_fails_the_step_and_long_actors_are_cut(
+    example_app: App,
+) -> None:
+    """On PostgreSQL these failed the whole call with a DataError (a 500 through REST)."""
+    app = example_app
+    expense = app.records.create("Expense", {"Title": "Tent", "Amount": 1}).id
+    inputs = {"recordId": expense, "approver": "alice", "amount": 1}
+    for bad in ({"recordId": "r" * 41}, {"approver": "a" * 151}):
+        run = app.start("Expense_Approval", {**inputs, **bad})
+        assert run.status == "Error"
+        [step] = run.stages[0].steps
+        assert step.error is not None
+        assert step.error.message.startswith("interactive step 'Manager_Approval' has no ")
+        assert run.work_items == ()
+    long = "someone " * 30  # 240 characters
+    for act in (app.cancel, app.suspend, app.reevaluate):
+        run = app.start("Expense_Approval", inputs)
+        done = act(run.id, by=long)
+        assert done.modified_by == long[:149] + "…"
+        assert done.log[-1].actor == long[:149] + "…"
+    run = app.start("Expense_Approval", inputs)
+    moved = app.reassign_work_item(run.work_items[0].id, "user:bob", by=long)
+    assert moved.work_items[0].modified_by == long[:149] + "…"

@@ -12,6 +12,10 @@ from functools import cached_property
 from typing import Any
 
 FORMAT_VERSION = 1
+# The longest id a record can have, and the longest name of a user, group or queue that a work
+# item can be assigned to: the columns that keep them are this long (store/tables.py).
+RECORD_ID_LENGTH = 40
+ASSIGNEE_LENGTH = 150
 
 
 @dataclass(frozen=True)

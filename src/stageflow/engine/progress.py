@@ -9,6 +9,8 @@ from typing import Any
 
 from stageflow.definitions import conditions, references
 from stageflow.definitions.model import (
+    ASSIGNEE_LENGTH,
+    RECORD_ID_LENGTH,
     AfterSteps,
     AllStepsComplete,
     AssigneeKind,
@@ -175,14 +177,11 @@ def _start_step(tx: WorkingRun, step: Step) -> None:
         return
     assignee = _assignee(tx, step)
     record_id = references.resolve(step.record, resolve) if step.record else tx.base.record_id
-    if assignee is None or not record_id:
-        what = "assignee" if assignee is None else "context record"
-        source = (
-            step.assignee.value if assignee is None and step.assignee else step.record or "the run"
-        )
-        fail(tx, step.name, ErrorInfo(f"interactive step {step.name!r} has no {what}: "
-                                       f"{source} resolved to nothing"))  # fmt: skip
+    problem = _unassignable(step, assignee, record_id)
+    if problem is not None:
+        fail(tx, step.name, ErrorInfo(f"interactive step {step.name!r} {problem}"))
         return
+    assert assignee is not None  # _unassignable found one
     tx.item_seq += 1
     item = WorkItem(
         id=f"{tx.base.id}-{tx.item_seq}",
@@ -202,6 +201,33 @@ def _start_step(tx: WorkingRun, step: Step) -> None:
     tx.items[item.id] = item
     tx.steps[step.name] = replace(tx.steps[step.name], work_item=item.id)
     tx.note("work_item", item.id, None, WorkItemStatus.ASSIGNED.value, f"assigned to {assignee}")
+
+
+def _unassignable(step: Step, assignee: Principal | None, record_id: Any) -> str | None:
+    """Why the work item of `step` cannot be made, if it cannot: no one or nothing to relate it
+    to, or a record id or an assignee's name longer than any there can be."""
+    if assignee is None or not record_id:
+        what = "assignee" if assignee is None else "context record"
+        source = (
+            step.assignee.value if assignee is None and step.assignee else step.record or "the run"
+        )
+        return f"has no {what}: {source} resolved to nothing"
+    if len(str(record_id)) > RECORD_ID_LENGTH:
+        return (
+            f"has no context record: {step.record} resolved to {_shown(record_id)}, longer "
+            f"than a record id can be ({RECORD_ID_LENGTH} characters)"
+        )
+    if len(assignee.name) > ASSIGNEE_LENGTH:
+        return (
+            f"has no assignee: {assignee.kind.value} {_shown(assignee.name)} is longer than "
+            f"any name can be ({ASSIGNEE_LENGTH} characters)"
+        )
+    return None
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 50 else text[:49] + "…")
 
 
 def _assignee(tx: WorkingRun, step: Step) -> Principal | None:

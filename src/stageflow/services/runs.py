@@ -86,6 +86,12 @@ def _check_inputs(o: Orchestration, inputs: Mapping[str, Any]) -> dict[str, Any]
     return kept(values, prefix="inputs.")
 
 
+def actor(by: str) -> str:
+    """Who acts, fitted to the columns that keep it: a caller's free text (`--by`, `by=`), or
+    "flow:" and the name of the run a flow acts for, may be longer."""
+    return cut(by, store.ACTOR_LENGTH)
+
+
 def start_in(
     tx: Tx,
     name: str,
@@ -128,7 +134,7 @@ def start_in(
     run_id = new_id()
     label = f"{o.label}: {record['Name']}" if record else f"{o.label} {tx.now:%Y-%m-%d %H:%M:%S}"
     label = cut(label, store.RUN_NAME_LENGTH)  # a record's name may be as long as the column
-    by = cut(by, store.ACTOR_LENGTH)  # "flow:" and the name of the run that started it
+    by = actor(by)
     run = new_run(
         run_id=run_id,
         name=label,
@@ -198,15 +204,15 @@ def _act(rt: Runtime, run_id: str, event: Event, event_id: str | None = None) ->
 
 
 def cancel(rt: Runtime, run_id: str, by: str, event_id: str | None = None) -> RunView:
-    return _act(rt, run_id, CancelRun(by), event_id)
+    return _act(rt, run_id, CancelRun(actor(by)), event_id)
 
 
 def suspend(rt: Runtime, run_id: str, by: str, event_id: str | None = None) -> RunView:
-    return _act(rt, run_id, SuspendRun(by), event_id)
+    return _act(rt, run_id, SuspendRun(actor(by)), event_id)
 
 
 def resume(rt: Runtime, run_id: str, by: str, event_id: str | None = None) -> RunView:
-    return _act(rt, run_id, ResumeRun(by), event_id)
+    return _act(rt, run_id, ResumeRun(actor(by)), event_id)
 
 
 def reevaluate(
@@ -216,7 +222,7 @@ def reevaluate(
     reason: str = "re-evaluation requested",
     event_id: str | None = None,
 ) -> RunView:
-    return _act(rt, run_id, Reevaluate(by, reason), event_id)
+    return _act(rt, run_id, Reevaluate(actor(by), reason), event_id)
 
 
 def get(rt: Runtime, run_id: str) -> RunView:

@@ -17,7 +17,7 @@ from stageflow.flows.screen_runtime import RecordWrite
 from stageflow.services import records as records_service
 from stageflow.services.driver import drive
 from stageflow.services.filters import check_limit, check_status
-from stageflow.services.runs import load_for_item, repeated
+from stageflow.services.runs import actor, load_for_item, repeated
 from stageflow.services.runtime import Runtime, Tx, reading, transaction
 from stageflow.services.views import RunView, run_view
 from stageflow.store import definitions as defs_store
@@ -115,7 +115,8 @@ def reassign(rt: Runtime, item_id: str, to: str, by: str) -> RunView:
         raise InvalidInput(Problem(str(exc), field="to")) from None
     with transaction(rt) as tx:
         _check_principal(tx.conn, principal)
-        run = drive(tx, load_for_item(tx, item_id), [ReassignWorkItem(item_id, principal, by)])
+        event = ReassignWorkItem(item_id, principal, actor(by))
+        run = drive(tx, load_for_item(tx, item_id), [event])
         return run_view(run, runs_store.log_of(tx.conn, run.id))
 
 

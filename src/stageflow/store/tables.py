@@ -24,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from stageflow.definitions.model import ASSIGNEE_LENGTH, RECORD_ID_LENGTH
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every dialect."""
@@ -126,7 +128,7 @@ runs = Table(
     Column("version", Integer, nullable=False),
     Column("status", String(20), nullable=False),
     Column("current_stage", String(80)),
-    Column("record_id", String(40)),
+    Column("record_id", String(RECORD_ID_LENGTH)),
     Column("state", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(150), nullable=False),
@@ -147,8 +149,8 @@ work_items = Table(
     Column("name", String(255), nullable=False),
     Column("status", String(20), nullable=False),
     Column("assignee_kind", String(10), nullable=False),
-    Column("assignee", String(150), nullable=False),
-    Column("record_id", String(40)),
+    Column("assignee", String(ASSIGNEE_LENGTH), nullable=False),
+    Column("record_id", String(RECORD_ID_LENGTH)),
     Column("orchestration", String(80), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("created_by", String(150), nullable=False),
@@ -245,7 +247,7 @@ event_ids = Table(
 records = Table(
     "records",
     metadata,
-    Column("id", String(40), primary_key=True),
+    Column("id", String(RECORD_ID_LENGTH), primary_key=True),
     Column("object", String(80), nullable=False),
     Column("name", String(255), nullable=False),
     Column("owner", String(150)),
