@@ -9,7 +9,8 @@ SQLite file; then p50/p95, through the service layer, of
 - the Runs list filtered by status (newest first; `services.runs.find` ->
   `store.runs.list_runs`): page 1 (InProgress, Completed) and page 50 of InProgress by keyset.
 
-For reference, page 50 of the Runs list by OFFSET (the store's statement with `.offset()`)."""
+For reference, page 50 of the Runs list by OFFSET (the store's statement with `.offset()`).
+The same lists over HTTP, through the REST API and the console: see `list_views_http`."""
 
 from __future__ import annotations
 
@@ -126,6 +127,7 @@ def _chunks(
                     "record_id": None,
                     "orchestration": "Bench_Run",
                     "created_at": at,
+                    "created_by": "system",
                     "modified_at": at,
                     "modified_by": "system",
                     "completed_by": who if done else None,
@@ -221,7 +223,8 @@ def _check(rows: list[Any]) -> list[Any]:
     return rows
 
 
-def measure_views(app: App, samples: int) -> dict[str, Any]:
+def measure_views(app: App, samples: int, last: int = 50) -> dict[str, Any]:
+    """Timings of the lists; the "page 50" ones are of page `last` (fewer in a smoke test)."""
     if not _store_has_keyset_params():
         raise RuntimeError("the store's list functions take no keyset cursor (`after=`)")
     out: dict[str, Any] = {}
@@ -238,16 +241,19 @@ def measure_views(app: App, samples: int) -> dict[str, Any]:
         return runs_service.find(app.rt, status="InProgress", limit=PAGE, after=after)
 
     for key, fetch in (("work_items_heavy", inbox), ("runs_inprogress", runs)):
-        cursor = _walk(fetch, 49)
+        cursor = _walk(fetch, last - 1)
         out[f"{key}_page50_keyset"] = _timed(lambda f=fetch, a=cursor: _check(f(a)), samples)
     out["runs_inprogress_page1"] = _timed(
         lambda: runs_service.find(app.rt, status="InProgress", limit=PAGE), samples
     )
     out["runs_inprogress_page50_offset"] = _timed(
-        _query(app, _runs_stmt("InProgress").offset(49 * PAGE).limit(PAGE)), samples
+        _query(app, _runs_stmt("InProgress").offset((last - 1) * PAGE).limit(PAGE)), samples
     )
     out["runs_completed_page1"] = _timed(
         lambda: runs_service.find(app.rt, status="Completed", limit=PAGE), samples
+    )
+    out["runs_heavy_user_inprogress_page1"] = _timed(  # the runs a user has work in
+        lambda: runs_service.find(app.rt, HEAVY, status="InProgress", limit=PAGE), samples
     )
     return out
 
@@ -272,25 +278,34 @@ def _counts(engine: Engine) -> tuple[int, int]:
     return int(runs), int(items)
 
 
-def measure(runs: int = 200_000, samples: int = 200) -> dict[str, Any]:
+def measure(runs: int = 200_000, samples: int = 200, last: int = 50) -> dict[str, Any]:
+    from bench.list_views_http import measure_http  # it imports this module's constants
+
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "lists.db"
         gen = generate(db, runs)
         app = connect(db, embedded_worker=False)
         n_runs, n_items = _counts(app.rt.engine)
-        views = measure_views(app, samples)
+        views: dict[str, Any] = measure_views(app, samples, last)
         app.close()
+        views.update(measure_http(db, samples, last))
         size_mb = db.stat().st_size / 1e6
-    targets = [k for k in views if k.startswith("work_items") and not k.endswith("_open")]
-    runs_targets = [k for k in views if k.startswith("runs") and "offset" not in k]
+    timed = {k: v for k, v in views.items() if isinstance(v, dict)}
+    items = [k for k in timed if "work_items" in k]
+    runs_keys = [k for k in timed if "runs" in k and "offset" not in k]
     result: dict[str, Any] = {
         "lists_runs": n_runs,
         "lists_work_items": n_items,
         "lists_db_mb": round(size_mb),
         "lists_generate_s": round(sum(gen.values()), 1),
         "lists_generate_detail_s": {k: round(v, 1) for k, v in gen.items()},
-        "work_items_list_p95_ms": round(max(views[k]["p95"] for k in targets), 2),
-        "runs_list_p95_ms": round(max(views[k]["p95"] for k in runs_targets), 2),
+        # the worst of every page measured, through the service layer and over HTTP
+        "work_items_list_p95_ms": _worst(timed, items),
+        "runs_list_p95_ms": _worst(timed, runs_keys),
+        "work_items_list_service_p95_ms": _worst(timed, [k for k in items if "http" not in k]),
+        "work_items_list_http_p95_ms": _worst(timed, [k for k in items if "http" in k]),
+        "runs_list_service_p95_ms": _worst(timed, [k for k in runs_keys if "http" not in k]),
+        "runs_list_http_p95_ms": _worst(timed, [k for k in runs_keys if "http" in k]),
         "store_has_keyset_params": _store_has_keyset_params(),
     }
     for key, value in views.items():
@@ -300,3 +315,7 @@ def measure(runs: int = 200_000, samples: int = 200) -> dict[str, Any]:
         else:
             result[key] = value
     return result
+
+
+def _worst(timed: dict[str, dict[str, float]], keys: list[str]) -> float:
+    return round(max(timed[k]["p95"] for k in keys), 2)
