@@ -179,6 +179,9 @@ def test_adding_a_member_to_a_queue_through_the_groups_route_changes_nothing(
     right = c.post(f"{API}/queues/Support_Triage/members", json={"username": "dave"}, headers=root)
     assert right.status_code == 200
     assert "dave" in right.json()["members"]
+    nobody = c.post(f"{API}/queues/Support_Triage/members", json={"username": "zed"}, headers=root)
+    assert nobody.status_code == 404
+    assert nobody.json()["errors"] == [{"field": "username", "message": "no user 'zed'"}]
 
 
 def test_patching_a_records_owner_changes_it_for_its_owner_or_a_supervisor(seeded: Seeded) -> None:

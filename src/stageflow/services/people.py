@@ -166,15 +166,15 @@ def create_group(
             )
         store.add_group(tx.conn, name, kind, label or name.replace("_", " "), tx.now)
         for username in members or []:
-            _add(tx.conn, name, username)
+            _add(tx.conn, name, username, "members")
         found = store.group(tx.conn, name)
         assert found is not None
         return found
 
 
-def _add(conn: Connection, group: str, username: str) -> None:
+def _add(conn: Connection, group: str, username: str, field: str) -> None:
     if store.user(conn, username) is None:
-        raise NotFound(Problem(f"no user {username!r}", field="members"))
+        raise NotFound(Problem(f"no user {username!r}", field=field))
     found = store.group(conn, group)
     if found is not None and username not in found.members:
         store.add_member(conn, group, username)
@@ -191,7 +191,7 @@ def add_member(rt: Runtime, group: str, username: str, kind: str | None = None) 
     """Add the user to the group or queue; with `kind`, only to one of that kind."""
     with transaction(rt) as tx:
         _group_of(tx.conn, group, kind)
-        _add(tx.conn, group, username)
+        _add(tx.conn, group, username, "username")
         found = store.group(tx.conn, group)
         assert found is not None
         return found
