@@ -196,4 +196,6 @@ def test_a_removed_queue_member_no_longer_sees_or_takes_its_work_items(app: App)
     assert app.work_items(user="alice") == []
     with pytest.raises(PermissionDenied):
         app.accept_work_item(item.id, "alice")
+    with pytest.raises(PermissionDenied):
+        app.complete_work_item(item.id, "alice", {})
     assert [w.id for w in app.work_items(user="bob")] == [item.id]  # still the queue's
