@@ -108,6 +108,9 @@ class People:
     def add_member(self, group: str, username: str, kind: str | None = None) -> Group:
         return people.add_member(self._rt, group, username, kind)
 
+    def remove_member(self, group: str, username: str, kind: str | None = None) -> Group:
+        return people.remove_member(self._rt, group, username, kind)
+
     def users(self) -> list[User]:
         return people.users(self._rt)
 

@@ -32,7 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORDS = {"alice": "alice-password", "sue": "sue-password", "mallory": "mallory-password"}
+PASSWORDS = {"alice": "alice-password", "sue": "sue-password", "mallory": "mallory-password",
+             "root": "root-password"}  # fmt: skip
 
 
 @dataclass
@@ -56,6 +57,7 @@ def console(tmp_path: Path) -> Iterator[Console]:
     people.create_user("alice", "Alice Triage", password=PASSWORDS["alice"])
     people.create_user("sue", "Sue Supervisor", role="supervisor", password=PASSWORDS["sue"])
     people.create_user("mallory", password=PASSWORDS["mallory"])
+    people.create_user("root", "Root Admin", role="admin", password=PASSWORDS["root"])
     for name in ("bob", "carol"):
         people.create_user(name)
     people.create_queue("Support_Triage", ["alice"])

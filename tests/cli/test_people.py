@@ -60,3 +60,58 @@ def test_users_list_shows_a_user_without_an_address_as_none(
     assert "(none)" in rows["gus"]
     assert "localhost" not in rows["gus"]
     assert "ann@example.com" in rows["ann"]
+
+
+def _run(url: str, *args: str) -> int:
+    return main(["--db", url, *args])
+
+
+def test_users_update_changes_a_user_and_refuses_a_bad_change_in_one_line(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run(db_url, "users", "create", "eve", "--email", "eve@example.com") == 0
+    capsys.readouterr()
+    argv = ["users", "update", "eve", "--name", "Eve Adams", "--email", "", "--role",
+            "supervisor", "--inactive"]  # fmt: skip
+    assert _run(db_url, *argv) == 0
+    assert capsys.readouterr().out == "user eve (supervisor, inactive): Eve Adams, (no email)\n"
+    for args, code, message in [
+        (["--role", "boss"], 2, "error: [role]: 'boss' is not a role (admin, supervisor, user)"),
+        (["--active", "--email", "eve"], 2, "error: [email]: 'eve' is not a usable email"),
+        ([], 2, "error: nothing to change: give --name, --email, --role, --active or --inactive"),
+    ]:
+        assert _run(db_url, "users", "update", "eve", *args) == code, args
+        [line] = capsys.readouterr().err.splitlines()
+        assert line.startswith(message), line
+    assert _run(db_url, "users", "update", "zed", "--active") == 3
+    assert capsys.readouterr().err == "error: [username]: no user 'zed'\n"
+    app = stageflow.connect(db_url)
+    try:
+        [eve] = app.people.users()
+        assert (eve.name, eve.email, eve.role, eve.active) == ("Eve Adams", None, "supervisor",
+                                                               False)  # fmt: skip
+    finally:
+        app.close()
+    assert _run(db_url, "users", "update", "eve", "--active") == 0
+    assert capsys.readouterr().out == "user eve (supervisor, active): Eve Adams, (no email)\n"
+
+
+def test_remove_member_takes_a_user_out_of_a_queue_and_names_what_is_wrong(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for args in (
+        ["users", "create", "alice"],
+        ["queues", "create", "Support_Triage", "-m", "alice"],
+    ):
+        assert _run(db_url, *args) == 0
+    capsys.readouterr()
+    assert _run(db_url, "groups", "remove-member", "Support_Triage", "alice") == 3
+    assert capsys.readouterr().err == "error: [group]: no group 'Support_Triage'\n"
+    assert _run(db_url, "queues", "remove-member", "Support_Triage", "alice") == 0
+    assert capsys.readouterr().out == "queue Support_Triage: (no members)\n"
+    assert _run(db_url, "queues", "remove-member", "Support_Triage", "alice") == 3
+    assert capsys.readouterr().err == (
+        "error: [username]: 'alice' is not a member of queue 'Support_Triage'\n"
+    )
+    assert _run(db_url, "queues", "list") == 0
+    assert "alice" not in capsys.readouterr().out

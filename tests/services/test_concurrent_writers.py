@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 from stageflow.app import App
 from stageflow.definitions.project import find
 from stageflow.engine.events import Reevaluate
+from stageflow.errors import InvalidInput
 from stageflow.services import auth, deployments, driver, outbox_work, workers
 from stageflow.services import records as records_service
 from stageflow.services.runs import load
@@ -95,6 +96,31 @@ def test_parallel_wrong_passwords_are_each_counted(pg_app: App) -> None:
     with transaction(app.rt) as tx:
         counted, _locked_until = people_store.failures(tx.conn, "bob")
     assert (outcomes, counted) == (["refused"] * 4, 4)
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one_of_them_active(
+    pg_app: App, postgres_url: str
+) -> None:
+    app = pg_app
+    for name in ("ann", "root"):
+        app.people.create_user(name, role="admin")
+    refused: list[str] = []
+
+    def deactivate_ann(tx: Tx) -> None:  # as people.update_user does, once its check passed
+        people_store.lock_role(tx.conn, "admin")
+        people_store.update_user(tx.conn, "ann", active=False)
+
+    def deactivate_root() -> None:
+        try:
+            app.people.update_user("root", active=False)
+        except InvalidInput as exc:
+            refused.append(str(exc))
+
+    _while_held(app, postgres_url, deactivate_ann, deactivate_root)
+    assert refused == [
+        "[active]: user 'root' is the last active admin: make another user an admin first"
+    ]
+    assert [u.username for u in app.people.users() if u.active] == ["root"]
 
 
 def _deploy_version_2_of_doc(tx: Tx) -> None:  # as deployments._deploy_one does

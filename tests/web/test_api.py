@@ -179,6 +179,9 @@ def test_adding_a_member_to_a_queue_through_the_groups_route_changes_nothing(
     right = c.post(f"{API}/queues/Support_Triage/members", json={"username": "dave"}, headers=root)
     assert right.status_code == 200
     assert "dave" in right.json()["members"]
+    nobody = c.post(f"{API}/queues/Support_Triage/members", json={"username": "zed"}, headers=root)
+    assert nobody.status_code == 404
+    assert nobody.json()["errors"] == [{"field": "username", "message": "no user 'zed'"}]
 
 
 def test_patching_a_records_owner_changes_it_for_its_owner_or_a_supervisor(seeded: Seeded) -> None:
@@ -402,3 +405,95 @@ def test_a_user_without_an_address_shows_none(seeded: Seeded) -> None:
     listed = {u["username"]: u["email"] for u in c.get(f"{API}/users", headers=root).json()}
     assert listed["gus"] is None
     assert listed["alice"] == "alice@example.com"
+
+
+def test_an_admin_changes_a_user_and_a_bad_change_names_the_field(seeded: Seeded) -> None:
+    c, root = seeded.client, seeded.headers("admin")
+    changed = c.patch(f"{API}/users/alice", json={"name": "Alice Liddell", "email": "",
+                                                  "role": "supervisor"}, headers=root)  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    assert changed.json() == {"username": "alice", "name": "Alice Liddell", "email": None,
+                              "role": "supervisor", "active": True}  # fmt: skip
+    listed = {u["username"]: u for u in c.get(f"{API}/users", headers=root).json()}
+    assert listed["alice"] == changed.json()
+    for body, status, field, message in [
+        ({"role": "boss"}, 422, "role", "'boss' is not a role (admin, supervisor, user)"),
+        ({"name": " "}, 422, "name", "a user's name cannot be blank"),
+        ({"active": "maybe"}, 422, "active", "Input should be a valid boolean"),
+        ({"nickname": "Al"}, 422, "nickname", "Extra inputs are not permitted"),
+        ({"role": "user"}, 404, "username", "no user 'alicia'"),  # the path names no user
+    ]:
+        who = "alicia" if status == 404 else "alice"
+        refused = c.patch(f"{API}/users/{who}", json=body, headers=root)
+        assert refused.status_code == status, body
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["errors"][0]["field"] == field
+        assert refused.json()["errors"][0]["message"].startswith(message), refused.text
+    assert c.get(f"{API}/users", headers=root).json() == list(listed.values())
+
+
+def test_a_user_deactivated_through_the_api_cannot_use_their_token_until_activated(
+    seeded: Seeded,
+) -> None:
+    c, root, alice = seeded.client, seeded.headers("admin"), seeded.headers("user")
+    gone = c.patch(f"{API}/users/alice", json={"active": False}, headers=root)
+    assert gone.json()["active"] is False
+    refused = c.get(f"{API}/me", headers=alice)
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "the token's user is inactive"
+    assert c.patch(f"{API}/users/alice", json={"active": True}, headers=root).status_code == 200
+    assert c.get(f"{API}/me", headers=alice).json()["username"] == "alice"
+    last = c.patch(f"{API}/users/root", json={"role": "user"}, headers=root)
+    assert last.status_code == 422
+    assert last.json()["errors"] == [
+        {"field": "role",
+         "message": "user 'root' is the last active admin: make another user an admin first"}
+    ]  # fmt: skip
+
+
+def test_a_work_item_for_a_user_deactivated_through_the_api_waits_for_activate_and_resume(
+    seeded: Seeded,
+) -> None:
+    c, root = seeded.client, seeded.headers("admin")
+    expense = c.post(f"{API}/records/Expense", json={"values": {"Title": "Tent", "Amount": 9.5}},
+                     headers=root).json()["id"]  # fmt: skip
+    assert c.patch(f"{API}/users/dave", json={"active": False}, headers=root).status_code == 200
+    started = c.post(f"{API}/runs", json={"orchestration": "Expense_Approval", "inputs": {
+        "recordId": expense, "approver": "dave", "amount": 9.5}}, headers=root).json()  # fmt: skip
+    step = started["stages"][0]["steps"][0]
+    assert (started["status"], step["status"]) == ("Error", "Error")
+    assert step["error"]["message"] == (
+        "interactive step 'Manager_Approval' is assigned to user:dave, who is inactive: "
+        "activate that user, then resume the run"
+    )
+    assert c.patch(f"{API}/users/dave", json={"active": True}, headers=root).status_code == 200
+    resumed = c.post(f"{API}/runs/{started['id']}/resume", headers=root)
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["status"] == "InProgress"
+    assert [(w["status"], w["assigned_to"]) for w in resumed.json()["work_items"]] == [
+        ("Canceled", "user:dave"),
+        ("Assigned", "user:dave"),
+    ]
+
+
+def test_a_member_removed_from_a_queue_no_longer_sees_its_work_items(seeded: Seeded) -> None:
+    c, root, alice = seeded.client, seeded.headers("admin"), seeded.headers("user")
+    seeded.app.reassign_work_item(seeded.item_id, "queue:Support_Triage", by="sue")
+    mine = c.get(f"{API}/work-items", headers=alice).json()["items"]
+    assert seeded.item_id in [w["id"] for w in mine]
+    removed = c.delete(f"{API}/queues/Support_Triage/members/alice", headers=root)
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["members"] == []
+    mine = c.get(f"{API}/work-items", headers=alice).json()["items"]
+    assert seeded.item_id not in [w["id"] for w in mine]
+    for path, field, message in [
+        ("/queues/Support_Triage/members/alice", "username",
+         "'alice' is not a member of queue 'Support_Triage'"),
+        ("/groups/Support_Triage/members/alice", "group", "no group 'Support_Triage'"),
+        ("/groups/Roof_Technicians/members/zed", "username", "no user 'zed'"),
+    ]:  # fmt: skip
+        refused = c.delete(API + path, headers=root)
+        assert refused.status_code == 404, path
+        assert refused.json()["errors"] == [{"field": field, "message": message}]
+    groups = {g["name"]: g["members"] for g in c.get(f"{API}/groups", headers=root).json()}
+    assert groups["Roof_Technicians"] == ["bob"]

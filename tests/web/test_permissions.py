@@ -95,14 +95,17 @@ ENDPOINTS = [
     Endpoint("DELETE", "/records/Case/{case}", ADMIN, 204),
     Endpoint("GET", "/users", ADMIN),
     Endpoint("POST", "/users", ADMIN, 201, {"username": "newbie", "role": "user"}),
+    Endpoint("PATCH", "/users/bob", ADMIN, body={"name": "Bob Builder", "active": False}),
     Endpoint("POST", "/users/alice/tokens", ADMIN | {"user"}, 201),
     Endpoint("DELETE", "/tokens/{token}", ADMIN | {"user"}, 204, setup=_token),
     Endpoint("GET", "/groups", ADMIN),
     Endpoint("POST", "/groups", ADMIN, 201, {"name": "Painters", "members": ["bob"]}),
     Endpoint("POST", "/groups/Roof_Technicians/members", ADMIN, body={"username": "dave"}),
+    Endpoint("DELETE", "/groups/Roof_Technicians/members/bob", ADMIN),
     Endpoint("GET", "/queues", ADMIN),
     Endpoint("POST", "/queues", ADMIN, 201, {"name": "Billing", "members": ["dave"]}),
     Endpoint("POST", "/queues/Support_Triage/members", ADMIN, body={"username": "dave"}),
+    Endpoint("DELETE", "/queues/Support_Triage/members/alice", ADMIN),
     Endpoint("GET", "/me", ALL),
 ]
 

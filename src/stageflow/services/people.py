@@ -94,7 +94,11 @@ def update_user(
     role: str | None = None,
     active: bool | None = None,
 ) -> User:
-    """Change what is given (None: unchanged); `email=""` removes the user's address."""
+    """Change what is given (None: unchanged); `email=""` removes the user's address.
+    Deactivating a user ends their browser sessions: activating them again does not bring an
+    old cookie back to life."""
+    if name is not None and not name.strip():
+        raise InvalidInput(Problem("a user's name cannot be blank", field="name"))
     _check_details(name, email)
     if role is not None:
         _check_role(role)
@@ -105,13 +109,37 @@ def update_user(
         if v is not None
     }
     with transaction(rt) as tx:
-        if store.user(tx.conn, username) is None:
+        before = store.user(tx.conn, username)
+        if before is None:
             raise NotFound(Problem(f"no user {username!r}", field="username"))
+        _keep_an_admin(tx.conn, before, role, active)
         if changes:
             store.update_user(tx.conn, username, **changes)
+        if before.active and active is False:
+            store.end_sessions(tx.conn, username)
         found = store.user(tx.conn, username)
         assert found is not None
         return found
+
+
+def _keep_an_admin(conn: Connection, before: User, role: str | None, active: bool | None) -> None:
+    """Refuse to demote or deactivate the last active admin: no one could manage people or
+    deploy through the console or the API any more."""
+    admin = Role.ADMIN.value
+    if not (before.active and before.role == admin):
+        return
+    if (active is None or active) and (role is None or role == admin):
+        return
+    store.lock_role(conn, admin)
+    if not [u for u in store.active_with_role(conn, admin) if u != before.username]:
+        field = "active" if active is False else "role"
+        raise InvalidInput(
+            Problem(
+                f"user {before.username!r} is the last active admin: make another user an "
+                "admin first",
+                field=field,
+            )
+        )
 
 
 def user(rt: Runtime, username: str) -> User:
@@ -138,30 +166,52 @@ def create_group(
             )
         store.add_group(tx.conn, name, kind, label or name.replace("_", " "), tx.now)
         for username in members or []:
-            _add(tx.conn, name, username)
+            _add(tx.conn, name, username, "members")
         found = store.group(tx.conn, name)
         assert found is not None
         return found
 
 
-def _add(conn: Connection, group: str, username: str) -> None:
+def _add(conn: Connection, group: str, username: str, field: str) -> None:
     if store.user(conn, username) is None:
-        raise NotFound(Problem(f"no user {username!r}", field="members"))
+        raise NotFound(Problem(f"no user {username!r}", field=field))
     found = store.group(conn, group)
     if found is not None and username not in found.members:
         store.add_member(conn, group, username)
 
 
+def _group_of(conn: Connection, group: str, kind: str | None) -> Group:
+    found = store.group(conn, group)
+    if found is None or (kind is not None and found.kind != kind):
+        raise NotFound(Problem(f"no {kind or 'group or queue'} {group!r}", field="group"))
+    return found
+
+
 def add_member(rt: Runtime, group: str, username: str, kind: str | None = None) -> Group:
     """Add the user to the group or queue; with `kind`, only to one of that kind."""
     with transaction(rt) as tx:
-        found = store.group(tx.conn, group)
-        if found is None or (kind is not None and found.kind != kind):
-            raise NotFound(Problem(f"no {kind or 'group or queue'} {group!r}", field="group"))
-        _add(tx.conn, group, username)
+        _group_of(tx.conn, group, kind)
+        _add(tx.conn, group, username, "username")
         found = store.group(tx.conn, group)
         assert found is not None
         return found
+
+
+def remove_member(rt: Runtime, group: str, username: str, kind: str | None = None) -> Group:
+    """Take the user out of the group or queue; with `kind`, only out of one of that kind.
+    The work items already assigned to the group stay its own: the user no longer sees them."""
+    with transaction(rt) as tx:
+        found = _group_of(tx.conn, group, kind)
+        if store.user(tx.conn, username) is None:
+            raise NotFound(Problem(f"no user {username!r}", field="username"))
+        if username not in found.members:
+            raise NotFound(
+                Problem(f"{username!r} is not a member of {found.kind} {group!r}", field="username")
+            )
+        store.remove_member(tx.conn, group, username)
+        after = store.group(tx.conn, group)
+        assert after is not None
+        return after
 
 
 def users(rt: Runtime) -> list[User]:

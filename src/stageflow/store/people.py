@@ -154,6 +154,24 @@ def add_member(conn: Connection, group_name: str, username: str) -> None:
     conn.execute(insert(t.memberships).values(group_name=group_name, username=username))
 
 
+def remove_member(conn: Connection, group_name: str, username: str) -> None:
+    m = t.memberships.c
+    conn.execute(delete(t.memberships).where(m.group_name == group_name, m.username == username))
+
+
+def active_with_role(conn: Connection, role: str) -> list[str]:
+    """The usernames of the active users with `role`; `lock_role` first to act on the answer."""
+    u = t.users.c
+    stmt = select(u.username).where(u.role == role, u.active.is_(True)).order_by(u.username)
+    return list(conn.execute(stmt).scalars())
+
+
+def lock_role(conn: Connection, role: str) -> None:
+    """Hold who has `role` until the transaction ends: two admins demoting each other at once
+    must not both see the other one left."""
+    db.lock_key(conn, f"role:{role}")
+
+
 def memberships_of(conn: Connection, username: str) -> list[tuple[str, str]]:
     """(kind, name) of every group and queue the user belongs to."""
     stmt = (

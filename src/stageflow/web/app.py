@@ -16,6 +16,7 @@ from stageflow.web.ui import common as ui_common
 from stageflow.web.ui import records as ui_records
 from stageflow.web.ui import runs as ui_runs
 from stageflow.web.ui import setup as ui_setup
+from stageflow.web.ui import setup_people as ui_setup_people
 from stageflow.web.ui import work_items as ui_work_items
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -47,7 +48,8 @@ def create_app(app: App) -> FastAPI:
     for module in (orchestrations, runs, work_items, records, people):
         web.include_router(module.router, prefix=API)
     ui_common.install(web)
-    for ui in (ui_auth, ui_runs, ui_work_items, ui_records, ui_setup):
+    # setup_people before setup: /setup/{kind} would take /setup/people
+    for ui in (ui_auth, ui_runs, ui_work_items, ui_records, ui_setup_people, ui_setup):
         web.include_router(ui.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
     return web

@@ -87,13 +87,17 @@ def problem(
     )
 
 
-def _stageflow_error(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StageflowError)
-    status, title = 400, "Bad request"
+def status_of(exc: StageflowError) -> tuple[int, str]:
+    """The HTTP status an error answers with, and its title."""
     for cls, code, name in STATUS:
         if isinstance(exc, cls):
-            status, title = code, name
-            break
+            return code, name
+    return 400, "Bad request"
+
+
+def _stageflow_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StageflowError)
+    status, title = status_of(exc)
     errors = [
         {
             k: v

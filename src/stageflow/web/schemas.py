@@ -59,6 +59,17 @@ class NewUser(Body):
     password: str | None = Field(None, max_length=200)
 
 
+class UserChanges(Body):
+    """What to change of a user: a field left out (or null) stays as it is."""
+
+    name: str | None = Field(None, max_length=255)
+    email: str | None = Field(None, max_length=255, description='"": no address, no emails.')
+    role: str | None = Field(None, max_length=20, description="admin, supervisor or user.")
+    active: bool | None = Field(
+        None, description="false: the user cannot sign in and is given no work item."
+    )
+
+
 class NewGroup(Body):
     name: str = Field(..., min_length=1, max_length=80)
     label: str | None = Field(None, max_length=255)

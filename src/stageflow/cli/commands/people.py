@@ -6,6 +6,7 @@ import typer
 
 from stageflow.cli import render
 from stageflow.cli.state import options
+from stageflow.errors import InvalidInput
 
 users_app = typer.Typer(help="Users.", no_args_is_help=True)
 groups_app = typer.Typer(
@@ -26,6 +27,31 @@ def create_user(
     """Add a user."""
     u = options(ctx).app().people.create_user(username, name, email, role, password)
     render.out.print(f"user {u.username} ({u.role}) created")
+
+
+@users_app.command("update")
+def update_user(
+    ctx: typer.Context,
+    username: str,
+    name: str | None = typer.Option(None, "--name"),
+    email: str | None = typer.Option(None, "--email", help='An address; "" removes it.'),
+    role: str | None = typer.Option(None, "--role", help="admin, supervisor or user."),
+    active: bool | None = typer.Option(
+        None, "--active/--inactive", help="Inactive: cannot sign in, is given no work item."
+    ),
+) -> None:
+    """Change a user's name, email, role, or whether they are active."""
+    if name is None and email is None and role is None and active is None:
+        raise InvalidInput(
+            "nothing to change: give --name, --email, --role, --active or --inactive"
+        )
+    u = (
+        options(ctx)
+        .app()
+        .people.update_user(username, name=name, email=email, role=role, active=active)
+    )
+    state = "active" if u.active else "inactive"
+    render.out.print(f"user {u.username} ({u.role}, {state}): {u.name}, {u.email or '(no email)'}")
 
 
 @users_app.command("set-password")
@@ -79,6 +105,13 @@ def _group_commands(target: typer.Typer, kind: str) -> None:
         render.out.print(f"{kind} {g.name}: {', '.join(g.members)}")
 
     add_member.__doc__ = f"Add a user to a {kind}."
+
+    @target.command("remove-member")
+    def remove_member(ctx: typer.Context, name: str, username: str) -> None:
+        g = options(ctx).app().people.remove_member(name, username, kind)
+        render.out.print(f"{kind} {g.name}: {', '.join(g.members) or '(no members)'}")
+
+    remove_member.__doc__ = f"Take a user out of a {kind}."
 
     @target.command("list")
     def list_groups(ctx: typer.Context) -> None:

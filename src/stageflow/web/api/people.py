@@ -8,7 +8,16 @@ from stageflow.services import auth, people
 from stageflow.services.permissions import Permission, require
 from stageflow.web import errors
 from stageflow.web.deps import AppDep, UserDep
-from stageflow.web.schemas import GroupOut, Login, Member, NewGroup, NewUser, TokenOut, UserOut
+from stageflow.web.schemas import (
+    GroupOut,
+    Login,
+    Member,
+    NewGroup,
+    NewUser,
+    TokenOut,
+    UserChanges,
+    UserOut,
+)
 
 router = APIRouter(tags=["people"], responses=errors.responses(401, 403, 404, 422))
 
@@ -44,6 +53,15 @@ def create_user(body: NewUser, app: AppDep, user: UserDep) -> UserOut:
     return UserOut.of(created)
 
 
+@router.patch("/users/{username}", summary="Change a user's name, email, role or active")
+def update_user(username: str, body: UserChanges, app: AppDep, user: UserDep) -> UserOut:
+    require(user, Permission.MANAGE_PEOPLE)
+    changed = app.people.update_user(
+        username, name=body.name, email=body.email, role=body.role, active=body.active
+    )
+    return UserOut.of(changed)
+
+
 @router.post("/users/{username}/tokens", status_code=201, summary="A new API token for a user")
 def create_token(username: str, app: AppDep, user: UserDep) -> TokenOut:
     if username != user.username:
@@ -69,6 +87,15 @@ def _group_routes(kind: str) -> None:
     def add_member(name: str, body: Member, app: AppDep, user: UserDep) -> GroupOut:
         require(user, Permission.MANAGE_PEOPLE)
         return GroupOut.of(app.people.add_member(name, body.username, kind))
+
+    @router.delete(
+        f"/{kind}s/{{name}}/members/{{username}}",
+        summary=f"Remove a member from a {kind}",
+        name=f"remove_{kind}_member",
+    )
+    def remove_member(name: str, username: str, app: AppDep, user: UserDep) -> GroupOut:
+        require(user, Permission.MANAGE_PEOPLE)
+        return GroupOut.of(app.people.remove_member(name, username, kind))
 
 
 _group_routes("group")

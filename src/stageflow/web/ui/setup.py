@@ -1,5 +1,5 @@
 """/setup: orchestrations and their versions (diagram, activate, deploy by upload), objects,
-flows, and people. Admins only."""
+and flows. Admins only. People are in `setup_people`."""
 
 from __future__ import annotations
 
@@ -33,15 +33,6 @@ def _admin(viewer: Viewer) -> None:
 @router.get("/setup")
 def setup_home() -> Response:
     return RedirectResponse("/setup/orchestrations", status_code=303)
-
-
-@router.get("/setup/people")
-def people_page(request: Request, app: AppDep, viewer: ViewerDep) -> Response:
-    require(viewer.user, Permission.MANAGE_PEOPLE)
-    return page(request, "setup_people.html", {
-        "viewer": viewer, "section": "setup", "users": app.people.users(),
-        "groups": app.people.groups("group"), "queues": app.people.groups("queue"),
-    })  # fmt: skip
 
 
 def _kind(path: str) -> str:
