@@ -88,7 +88,16 @@ class SmtpServer:
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
+    server = SmtpServer()  # offers SMTPUTF8 (aiosmtpd's Controller does by default)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ascii_smtp() -> Iterator[SmtpServer]:
+    """A server without SMTPUTF8: it takes addresses and headers in ASCII only."""
+    server = SmtpServer(enable_SMTPUTF8=False)
     server.start()
     yield server
     server.stop()
@@ -474,28 +483,74 @@ def test_an_unusable_address_already_stored_fails_its_email_for_good(
         app.close()
 
 
-def test_an_address_beyond_ascii_fails_for_good_when_the_server_has_no_smtputf8(
-    db_url: str,
+@pytest.mark.parametrize(
+    ("address", "sent_as"),
+    [
+        pytest.param("jorg@exämple.com", "jorg@xn--exmple-cua.com", id="domain"),
+        # IDNA 2008: Python's codec (IDNA 2003) would mail strasse.de, another domain
+        pytest.param("jorg@Straße.DE", "jorg@xn--strae-oqa.de", id="idna-2008"),
+    ],
+)
+def test_a_domain_beyond_ascii_goes_idna_encoded_to_a_server_without_smtputf8(
+    db_url: str, ascii_smtp: SmtpServer, address: str, sent_as: str
 ) -> None:
-    server = SmtpServer(enable_SMTPUTF8=False)
-    server.start()
-    app = _mail_app(db_url, server)
+    """It failed for good ("not ASCII, and the server does not offer SMTPUTF8")."""
+    app = _mail_app(db_url, ascii_smtp)
+    try:
+        app.people.create_user("jorg", "Jörg", address)
+        _expense_for(app, "jorg")
+        app.drain()
+        assert ascii_smtp.inbox.envelopes == [("flows@example.com", [sent_as])]
+        assert [m["To"] for m in ascii_smtp.inbox.messages] == [sent_as]
+        assert [(status, error) for status, _, _, error in _email_rows(app)] == [("done", None)]
+    finally:
+        app.close()
+
+
+def test_an_address_beyond_ascii_goes_as_it_is_to_a_server_with_smtputf8(
+    db_url: str, smtp: SmtpServer
+) -> None:
+    app = _mail_app(db_url, smtp)
+    try:
+        for user, address in (("jorg", "jorg@exämple.com"), ("jurgen", "jürgen@exämple.com")):
+            app.people.create_user(user, user.title(), address)
+            _expense_for(app, user)
+        app.drain()
+        assert [rcpt for _, rcpt in smtp.inbox.envelopes] == [
+            ["jorg@exämple.com"],
+            ["jürgen@exämple.com"],
+        ]
+        assert [m["To"] for m in smtp.inbox.messages] == ["jorg@exämple.com", "jürgen@exämple.com"]
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        pytest.param("jörg@exämple.com", "it is not ASCII before the @, and the server does not "
+                     "offer SMTPUTF8", id="local-part"),
+        pytest.param("jorg@ex☃mple.com", "its domain is no internationalized domain name "
+                     "(Codepoint U+2603 at position 3 of 'ex☃mple' not allowed), and the server "
+                     "does not offer SMTPUTF8", id="no-idna"),
+    ],
+)  # fmt: skip
+def test_an_address_beyond_ascii_fails_for_good_when_only_smtputf8_could_carry_it(
+    db_url: str, ascii_smtp: SmtpServer, address: str, why: str
+) -> None:
+    app = _mail_app(db_url, ascii_smtp)
     app.rt.retry_base = timedelta(milliseconds=10)
     try:
-        app.people.create_user("jorg", "Jörg", "jörg@exämple.com")
+        app.people.create_user("jorg", "Jörg", address)
         _expense_for(app, "jorg")
         time.sleep(0.05)
         app.drain()
-        assert server.inbox.messages == []
+        assert ascii_smtp.inbox.messages == []
         [(status, attempts, _, error)] = _email_rows(app)
         assert (status, attempts) == ("failed", 1)
-        assert error == (
-            "recipient 'jörg@exämple.com' cannot be used: it is not ASCII, and the server "
-            "does not offer SMTPUTF8"
-        )
+        assert error == f"recipient {address!r} cannot be used: {why}"
     finally:
         app.close()
-        server.stop()
 
 
 def test_the_sender_logs_in_when_credentials_are_set(db_url: str) -> None:

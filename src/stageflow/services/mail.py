@@ -13,6 +13,8 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
+import idna
+
 from stageflow.settings import SmtpSettings
 
 
@@ -114,8 +116,8 @@ def _send(smtp: SmtpSettings, msg: EmailMessage) -> None:
             server.starttls(context=ssl.create_default_context(cafile=smtp.ca_file))
         if smtp.username:
             server.login(smtp.username, smtp.password or "")
-        to = str(msg["To"])
-        _check_international(server, to)
+        to = _recipient(server, str(msg["To"]))
+        msg.replace_header("To", to)
         server.send_message(msg, from_addr=smtp.sender, to_addrs=[to])
     finally:
         # Accepted is accepted: a failed goodbye must not make the email look unsent.
@@ -124,11 +126,26 @@ def _send(smtp: SmtpSettings, msg: EmailMessage) -> None:
         server.close()
 
 
-def _check_international(server: smtplib.SMTP, to: str) -> None:
-    """An address beyond ASCII needs the server's SMTPUTF8; without it smtplib refuses the
-    email on every try (a sender beyond ASCII is the deployment's to fix, and waits)."""
+def _recipient(server: smtplib.SMTP, to: str) -> str:
+    """`to` as this server can take it. An address beyond ASCII needs the server's SMTPUTF8,
+    unless only its domain is: that one is sent IDNA-encoded (`xn--...`, as DNS knows the
+    domain), which any server takes. Else smtplib would refuse the email on every try (a sender
+    beyond ASCII is the deployment's to fix, and waits)."""
     if to.isascii():
-        return
+        return to
     server.ehlo_or_helo_if_needed()
-    if not server.has_extn("smtputf8"):
-        raise _Unusable("it is not ASCII, and the server does not offer SMTPUTF8")
+    if server.has_extn("smtputf8"):
+        return to
+    local, _, domain = to.rpartition("@")
+    if not local.isascii():
+        raise _Unusable("it is not ASCII before the @, and the server does not offer SMTPUTF8")
+    try:
+        # IDNA 2008 with UTS 46's mapping (case, width): Python's own codec is IDNA 2003,
+        # which sends straße.de to strasse.de, another domain
+        ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise _Unusable(
+            f"its domain is no internationalized domain name ({exc}), and the server does not "
+            "offer SMTPUTF8"
+        ) from exc
+    return f"{local}@{ascii_domain}"
