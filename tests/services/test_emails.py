@@ -6,7 +6,7 @@ import socket
 import ssl
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -22,6 +22,7 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 import stageflow
 from stageflow.app import App
+from stageflow.services import mail
 from stageflow.services.notifications import message_id
 from stageflow.settings import SmtpSettings
 from stageflow.store import tables as t
@@ -38,10 +39,13 @@ class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    on_rcpt: Callable[[str], None] | None = None  # runs while the email is being handed over
 
     async def handle_RCPT(
         self, server: SMTPServer, session: Session, envelope: Envelope, address: str, _: Any
     ) -> str:
+        if self.on_rcpt is not None:
+            self.on_rcpt(address)
         if address in self.refuse:
             return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
@@ -419,6 +423,57 @@ def test_only_the_current_assignment_of_a_work_item_is_emailed_once_a_worker_sen
         f"stale: work item {item.id} was reassigned to user:dave",  # eve
         None,
     ]
+
+
+def test_a_reassignment_committed_while_the_email_is_handed_over_stops_it(
+    postgres_url: str, smtp: SmtpServer
+) -> None:
+    """The check before sending was a plain read: a reassignment committing during the SMTP
+    conversation let the email go out. A last look before its final "." now sees it. (On
+    SQLite the email is sent under the database's write lock: a reassignment waits for it.)"""
+    app = _mail_app(postgres_url, smtp)
+    app.rt.embedded_worker = False
+    try:
+        expense = app.records.create("Expense", {"Title": "Ladder", "Amount": 10.0})
+        run = app.start("Expense_Approval", {"recordId": expense.id, "approver": "dave",
+                                             "amount": 10})  # fmt: skip
+        [item] = run.work_items
+
+        def reassign(address: str) -> None:  # in another transaction, while dave's is sent
+            if address == "dave@example.com":
+                app.reassign_work_item(item.id, "user:bob")
+
+        smtp.inbox.on_rcpt = reassign
+        assert app.drain() == 2  # dave's, then bob's that the reassignment queued
+        assert [m["To"] for m in smtp.inbox.messages] == ["bob@example.com"]
+        assert [(s, error) for s, _, _, error in _email_rows(app)] == [
+            ("done", f"stale: work item {item.id} was reassigned to user:bob"),
+            ("done", None),
+        ]
+    finally:
+        app.close()
+
+
+def test_the_last_look_drops_an_email_before_its_end_and_lines_keep_their_dots(
+    smtp: SmtpServer,
+) -> None:
+    """The client sends DATA itself, to look last before the final ".": the server must get
+    the same bytes as smtplib sent (a line's leading "." doubled, CRLF line ends)."""
+    settings = SmtpSettings(host="127.0.0.1", port=smtp.port, sender="flows@example.com")
+    text = "first\n.\n..two dots\r\nlast."
+    email = mail.Email("dave@example.com", "Dots", text, "<dots@stageflow>")
+    looks: list[str] = []
+
+    def stale() -> str:
+        looks.append(f"{len(smtp.inbox.envelopes)} received")
+        return "work item X was reassigned to user:bob"
+
+    assert mail.send(settings, email, stale) == mail.Withheld(stale())
+    assert looks[0] == "0 received"  # looked at while the server had it all but the end
+    assert smtp.inbox.messages == []  # and it dropped it
+    assert mail.send(settings, email) is None  # the server still takes the next one
+    [msg] = smtp.inbox.messages
+    assert _text(msg).replace("\r\n", "\n") == "first\n.\n..two dots\nlast.\n"
 
 
 def test_a_recipient_refused_for_good_is_not_retried(db_url: str, smtp: SmtpServer) -> None:

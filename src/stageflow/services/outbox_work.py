@@ -252,13 +252,26 @@ def _send_email(tx: Tx, message: Message) -> Outcome:
     """Done only once the server has accepted the email; while it is down (or answers "try
     later") the message waits with a growing backoff, as long as it takes. One whose work item
     has moved on meanwhile is done unsent: it would send its reader to work that is not theirs."""
-    stale = notifications.stale(tx.conn, message.key, message.payload)
-    if stale is not None:
-        log.info("email %s not sent, stale: %s", message.key, stale)
-        return Outcome(outbox.DONE, f"stale: {stale}")
-    failure = mail.send(tx.rt.settings.smtp, mail.Email.from_payload(message.payload))
-    if failure is None:
-        return Outcome(outbox.DONE)
+
+    def stale() -> str | None:
+        # A statement of its own: on PostgreSQL (READ COMMITTED) it sees what committed since
+        # this transaction began. SQLite sends under the write lock: nothing commits meanwhile.
+        return notifications.stale(tx.conn, message.key, message.payload)
+
+    why = stale()  # before connecting: an email that waited long is likely stale by now
+    if why is None:
+        # and again just before the server has it all: a reassignment may commit meanwhile
+        sent = mail.send(tx.rt.settings.smtp, mail.Email.from_payload(message.payload), stale)
+        if sent is None:
+            return Outcome(outbox.DONE)
+        if not isinstance(sent, mail.Withheld):
+            return _not_sent(tx, message, sent)
+        why = sent.why
+    log.info("email %s not sent, stale: %s", message.key, why)
+    return Outcome(outbox.DONE, f"stale: {why}")
+
+
+def _not_sent(tx: Tx, message: Message, failure: mail.Failure) -> Outcome:
     if not failure.temporary:
         log.warning("email %s refused for good: %s", message.key, failure.error)
         return Outcome(outbox.FAILED, failure.error)
