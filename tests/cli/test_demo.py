@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import stageflow
@@ -43,3 +49,30 @@ def test_demo_on_a_database_with_users_but_no_runs_says_what_to_do(
     app = stageflow.connect(sqlite_url)
     assert app.versions() == []  # nothing was deployed either
     app.close()
+
+
+@pytest.mark.parametrize("how", ["python -m stageflow", "stageflow"])
+def test_the_demos_hints_name_the_command_as_it_was_run(how: str, tmp_path: Path) -> None:
+    """Run as `python -m stageflow`, they named `__main__.py`, which is no command."""
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    command = [sys.executable, "-m", "stageflow"]
+    if how == "stageflow":
+        command = [str(Path(sys.executable).parent / "stageflow")]
+    args = ["--db", db, "demo", "--no-server", "--examples", str(EXAMPLES)]
+    printed = _run([*command, *args], tmp_path)
+    [show] = [line.strip() for line in printed.splitlines() if " runs show " in line]
+    expected = shlex.join(command) if how == "python -m stageflow" else "stageflow"
+    assert show.startswith(f"{expected} --db {db} runs show ")
+    hinted = shlex.split(show)
+    if how == "stageflow":  # the hint names the command on PATH; this venv's is that one
+        hinted[0] = command[0]
+    assert "Error" in _run(hinted, tmp_path)
+
+
+def _run(command: list[str], cwd: Path) -> str:
+    env = {**os.environ, "COLUMNS": "250"}
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, cwd=cwd, env=env, check=False
+    )
+    assert done.returncode == 0, f"{command}: {done.stdout}\n{done.stderr}"
+    return done.stdout

@@ -114,6 +114,34 @@ def test_operator(op: Operator, left: Any, right: Any, expected: bool) -> None:
     assert compare(op, left, right) is expected
 
 
+# a NaN reaches a condition at run time through a reference (text "NaN" in a field or input, a
+# Python value); deploy refuses a literal one against a number
+NANS: list[Any] = ["NaN", " nan ", "sNaN", "-NaN", float("nan"), Decimal("NaN"), Decimal("sNaN")]
+NUMBERS: list[Any] = [5, -2.5, Decimal("5"), float("inf"), True]  # text against text is text
+ORDERINGS = [GREATER_THAN, LESS_THAN, GREATER_OR_EQUAL, LESS_OR_EQUAL]
+
+
+@pytest.mark.parametrize("nan", NANS, ids=repr)
+def test_a_nan_is_no_number_a_condition_compares(nan: Any) -> None:
+    """It orders against no number and equals none, on either side (as text that is not a
+    number does), rather than failing the run with decimal's InvalidOperation."""
+    for number in NUMBERS:
+        for op in ORDERINGS:
+            assert compare(op, nan, number) is False, (op.value, nan, number)
+            assert compare(op, number, nan) is False, (op.value, number, nan)
+        assert compare(EQUALS, nan, number) is False
+        assert compare(NOT_EQUALS, number, nan) is True
+        assert compare(IN, nan, [number, "x"]) is False
+        assert compare(IN, number, [nan]) is False
+        assert compare(CONTAINS, [nan], number) is False
+
+
+def test_nan_as_text_is_still_text() -> None:
+    assert compare(EQUALS, "NaN", "NaN") is True
+    assert compare(GREATER_THAN, "NaN", "M") is True
+    assert compare(STARTS_WITH, "NaN", "Na") is True
+
+
 @pytest.mark.parametrize(
     ("changed", "value", "expected"),
     [(True, None, True), (False, None, False), (True, True, True), (False, False, True)],

@@ -6,7 +6,7 @@ import socket
 import ssl
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from email import message_from_bytes, policy
@@ -22,6 +22,7 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 import stageflow
 from stageflow.app import App
+from stageflow.services import mail
 from stageflow.services.notifications import message_id
 from stageflow.settings import SmtpSettings
 from stageflow.store import tables as t
@@ -38,10 +39,13 @@ class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
+    on_rcpt: Callable[[str], None] | None = None  # runs while the email is being handed over
 
     async def handle_RCPT(
         self, server: SMTPServer, session: Session, envelope: Envelope, address: str, _: Any
     ) -> str:
+        if self.on_rcpt is not None:
+            self.on_rcpt(address)
         if address in self.refuse:
             return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
@@ -88,7 +92,16 @@ class SmtpServer:
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer()
+    server = SmtpServer()  # offers SMTPUTF8 (aiosmtpd's Controller does by default)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ascii_smtp() -> Iterator[SmtpServer]:
+    """A server without SMTPUTF8: it takes addresses and headers in ASCII only."""
+    server = SmtpServer(enable_SMTPUTF8=False)
     server.start()
     yield server
     server.stop()
@@ -412,6 +425,57 @@ def test_only_the_current_assignment_of_a_work_item_is_emailed_once_a_worker_sen
     ]
 
 
+def test_a_reassignment_committed_while_the_email_is_handed_over_stops_it(
+    postgres_url: str, smtp: SmtpServer
+) -> None:
+    """The check before sending was a plain read: a reassignment committing during the SMTP
+    conversation let the email go out. A last look before its final "." now sees it. (On
+    SQLite the email is sent under the database's write lock: a reassignment waits for it.)"""
+    app = _mail_app(postgres_url, smtp)
+    app.rt.embedded_worker = False
+    try:
+        expense = app.records.create("Expense", {"Title": "Ladder", "Amount": 10.0})
+        run = app.start("Expense_Approval", {"recordId": expense.id, "approver": "dave",
+                                             "amount": 10})  # fmt: skip
+        [item] = run.work_items
+
+        def reassign(address: str) -> None:  # in another transaction, while dave's is sent
+            if address == "dave@example.com":
+                app.reassign_work_item(item.id, "user:bob")
+
+        smtp.inbox.on_rcpt = reassign
+        assert app.drain() == 2  # dave's, then bob's that the reassignment queued
+        assert [m["To"] for m in smtp.inbox.messages] == ["bob@example.com"]
+        assert [(s, error) for s, _, _, error in _email_rows(app)] == [
+            ("done", f"stale: work item {item.id} was reassigned to user:bob"),
+            ("done", None),
+        ]
+    finally:
+        app.close()
+
+
+def test_the_last_look_drops_an_email_before_its_end_and_lines_keep_their_dots(
+    smtp: SmtpServer,
+) -> None:
+    """The client sends DATA itself, to look last before the final ".": the server must get
+    the same bytes as smtplib sent (a line's leading "." doubled, CRLF line ends)."""
+    settings = SmtpSettings(host="127.0.0.1", port=smtp.port, sender="flows@example.com")
+    text = "first\n.\n..two dots\r\nlast."
+    email = mail.Email("dave@example.com", "Dots", text, "<dots@stageflow>")
+    looks: list[str] = []
+
+    def stale() -> str:
+        looks.append(f"{len(smtp.inbox.envelopes)} received")
+        return "work item X was reassigned to user:bob"
+
+    assert mail.send(settings, email, stale) == mail.Withheld(stale())
+    assert looks[0] == "0 received"  # looked at while the server had it all but the end
+    assert smtp.inbox.messages == []  # and it dropped it
+    assert mail.send(settings, email) is None  # the server still takes the next one
+    [msg] = smtp.inbox.messages
+    assert _text(msg).replace("\r\n", "\n") == "first\n.\n..two dots\nlast.\n"
+
+
 def test_a_recipient_refused_for_good_is_not_retried(db_url: str, smtp: SmtpServer) -> None:
     smtp.inbox.refuse = {"carol@example.com"}
     app = _mail_app(db_url, smtp)
@@ -474,28 +538,74 @@ def test_an_unusable_address_already_stored_fails_its_email_for_good(
         app.close()
 
 
-def test_an_address_beyond_ascii_fails_for_good_when_the_server_has_no_smtputf8(
-    db_url: str,
+@pytest.mark.parametrize(
+    ("address", "sent_as"),
+    [
+        pytest.param("jorg@exämple.com", "jorg@xn--exmple-cua.com", id="domain"),
+        # IDNA 2008: Python's codec (IDNA 2003) would mail strasse.de, another domain
+        pytest.param("jorg@Straße.DE", "jorg@xn--strae-oqa.de", id="idna-2008"),
+    ],
+)
+def test_a_domain_beyond_ascii_goes_idna_encoded_to_a_server_without_smtputf8(
+    db_url: str, ascii_smtp: SmtpServer, address: str, sent_as: str
 ) -> None:
-    server = SmtpServer(enable_SMTPUTF8=False)
-    server.start()
-    app = _mail_app(db_url, server)
+    """It failed for good ("not ASCII, and the server does not offer SMTPUTF8")."""
+    app = _mail_app(db_url, ascii_smtp)
+    try:
+        app.people.create_user("jorg", "Jörg", address)
+        _expense_for(app, "jorg")
+        app.drain()
+        assert ascii_smtp.inbox.envelopes == [("flows@example.com", [sent_as])]
+        assert [m["To"] for m in ascii_smtp.inbox.messages] == [sent_as]
+        assert [(status, error) for status, _, _, error in _email_rows(app)] == [("done", None)]
+    finally:
+        app.close()
+
+
+def test_an_address_beyond_ascii_goes_as_it_is_to_a_server_with_smtputf8(
+    db_url: str, smtp: SmtpServer
+) -> None:
+    app = _mail_app(db_url, smtp)
+    try:
+        for user, address in (("jorg", "jorg@exämple.com"), ("jurgen", "jürgen@exämple.com")):
+            app.people.create_user(user, user.title(), address)
+            _expense_for(app, user)
+        app.drain()
+        assert [rcpt for _, rcpt in smtp.inbox.envelopes] == [
+            ["jorg@exämple.com"],
+            ["jürgen@exämple.com"],
+        ]
+        assert [m["To"] for m in smtp.inbox.messages] == ["jorg@exämple.com", "jürgen@exämple.com"]
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        pytest.param("jörg@exämple.com", "it is not ASCII before the @, and the server does not "
+                     "offer SMTPUTF8", id="local-part"),
+        pytest.param("jorg@ex☃mple.com", "its domain is no internationalized domain name "
+                     "(Codepoint U+2603 at position 3 of 'ex☃mple' not allowed), and the server "
+                     "does not offer SMTPUTF8", id="no-idna"),
+    ],
+)  # fmt: skip
+def test_an_address_beyond_ascii_fails_for_good_when_only_smtputf8_could_carry_it(
+    db_url: str, ascii_smtp: SmtpServer, address: str, why: str
+) -> None:
+    app = _mail_app(db_url, ascii_smtp)
     app.rt.retry_base = timedelta(milliseconds=10)
     try:
-        app.people.create_user("jorg", "Jörg", "jörg@exämple.com")
+        app.people.create_user("jorg", "Jörg", address)
         _expense_for(app, "jorg")
         time.sleep(0.05)
         app.drain()
-        assert server.inbox.messages == []
+        assert ascii_smtp.inbox.messages == []
         [(status, attempts, _, error)] = _email_rows(app)
         assert (status, attempts) == ("failed", 1)
-        assert error == (
-            "recipient 'jörg@exämple.com' cannot be used: it is not ASCII, and the server "
-            "does not offer SMTPUTF8"
-        )
+        assert error == f"recipient {address!r} cannot be used: {why}"
     finally:
         app.close()
-        server.stop()
 
 
 def test_the_sender_logs_in_when_credentials_are_set(db_url: str) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from stageflow.app import App
 from stageflow.services import flow_exec, outbox_work
 from stageflow.services.runtime import transaction
 from stageflow.store import tables as t
+from tests.conftest import EXAMPLES
 
 SCALE = Path(__file__).parent.parent / "worker" / "scale_project"  # step A: `retries: 3`
 CRASH = Path(__file__).parent / "crash_project"
@@ -159,6 +161,65 @@ def test_a_triggered_start_whose_flow_kills_its_worker_every_time_is_failed_afte
         assert "stopped 3 times" in error
         assert _worker(db_url).returncode == 0  # nothing left to claim
         assert marker.read_text().count("started") == 3
+    finally:
+        app.close()
+
+
+@pytest.mark.slow
+def test_a_reevaluation_whose_flow_kills_its_worker_every_time_is_given_up_on_its_runs_log(
+    db_url: str, tmp_path: Path
+) -> None:
+    """It was failed after three deaths with no trace on the run: only in the worker's log and
+    the outbox row, which a supervisor does not see."""
+    app = stageflow.connect(db_url, embedded_worker=False)
+    try:
+        app.deploy(CRASH)
+        marker = tmp_path / "starts.txt"
+        ticket = app.records.create("Ticket", {"Title": "T", "Stage": "new"}).id
+        run = app.start("Crash_On_Change", {"marker": str(marker)}, record=ticket)
+        app.records.update(ticket, {"Stage": "armed"})  # queues its re-evaluation
+        _workers_killed_then_one_more(db_url, 3)  # Die starts in the re-evaluation, and kills
+
+        assert marker.read_text().count("started") == 3
+        view = app.run(run.id)
+        assert view.status == "InProgress"  # not a step's failure: the run may still move on
+        assert [step.status for step in view.stages[0].steps] == ["NotStarted"]
+        last = view.log[-1]
+        assert (last.actor, last.object_type, last.object_name) == ("system", "run", view.name)
+        assert last.detail == (
+            f"Re-evaluation (its record {ticket} changed) given up, never finished: the workers "
+            "carrying it out stopped 3 times (killed, out of memory, or a flow ended the "
+            "process); re-evaluate the run to evaluate its conditions again"
+        )
+        assert (last.from_status, last.to_status) == (None, None)
+        assert _worker(db_url).returncode == 0  # nothing left to claim
+        assert marker.read_text().count("started") == 3
+    finally:
+        app.close()
+
+
+def test_an_email_given_up_after_its_workers_died_says_so_on_its_runs_log(db_url: str) -> None:
+    app = stageflow.connect(db_url, embedded_worker=False)
+    app.rt.settings = replace(app.rt.settings, emails_enabled=True)
+    try:
+        app.deploy(EXAMPLES)
+        app.people.create_user("dave", "Dave", "dave@example.com")
+        expense = app.records.create("Expense", {"Title": "Pens", "Amount": 3.0}).id
+        run = app.start("Expense_Approval", {"recordId": expense, "approver": "dave", "amount": 3})
+        [item] = run.work_items
+        with transaction(app.rt) as tx:  # three workers claimed it and died (see outbox.claim)
+            tx.conn.execute(update(t.outbox).where(t.outbox.c.kind == "email").values(claims=3))
+        assert app.drain() == 1
+
+        view = app.run(run.id)
+        assert view.status == "InProgress"
+        last = view.log[-1]
+        assert (last.actor, last.object_type, last.object_name) == ("system", "run", view.name)
+        assert last.detail == (
+            f"Email to dave about work item {item.id} given up, never finished: the workers "
+            "carrying it out stopped 3 times (killed, out of memory, or a flow ended the "
+            "process); it was not sent"
+        )
     finally:
         app.close()
 

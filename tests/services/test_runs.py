@@ -64,3 +64,33 @@ def test_a_record_id_or_approver_too_long_fails_the_step_and_long_actors_are_cut
     run = app.start("Expense_Approval", inputs)
     moved = app.reassign_work_item(run.work_items[0].id, "user:bob", by=long)
     assert moved.work_items[0].modified_by == long[:149] + "…"
+
+
+NAN_ROUTE = """stageflow: 1
+kind: orchestration
+name: Nan_Route
+type: autolaunched
+inputs: [{name: x, type: text}]
+stages:
+  - decision: Route
+    outcomes:
+      - name: Big
+        conditions: {logic: or, rules: [{ref: "{!$Input.x}", op: greater_than, value: 5},
+                                         {ref: "{!$Input.x}", op: less_or_equal, value: 5}]}
+        next: Big
+    default: Other
+  - {name: Big, steps: [{name: B, type: background, flow: Echo_Text, inputs: {text: big}}]}
+  - {name: Other, steps: [{name: O, type: background, flow: Echo_Text, inputs: {text: other}}]}
+"""
+
+
+def test_a_nan_a_reference_brings_to_an_ordering_makes_it_not_hold(
+    flows_app: App, tmp_path: Path
+) -> None:
+    """The decision raised decimal's InvalidOperation out of the start."""
+    (tmp_path / "nan.yaml").write_text(NAN_ROUTE)
+    flows_app.deploy(tmp_path / "nan.yaml")
+    for x, ways in (("7", ["Completed", "Completed"]), ("NaN", ["NotStarted", "Completed"])):
+        run = flows_app.start("Nan_Route", {"x": x})
+        assert run.status == "Completed"
+        assert [stage.status for stage in run.stages] == ways

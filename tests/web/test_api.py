@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from stageflow.errors import Problem, StageflowError
+from stageflow.web.app import create_app
 from tests.web.conftest import Seeded
 
 API = "/api/v1"
@@ -378,6 +380,35 @@ def test_the_openapi_document_describes_errors_as_problem_details(seeded: Seeded
     sent = seeded.client.post(f"{API}/runs", json={}, headers=seeded.headers("user"))
     assert sent.headers["content-type"] == "application/problem+json"
     assert set(sent.json()) <= set(problem["properties"])
+
+
+def test_an_error_of_no_kind_of_its_own_answers_a_status_every_route_lists(
+    seeded: Seeded,
+) -> None:
+    """A plain StageflowError (a loop of starts, a trigger loop) answered 400, which the
+    OpenAPI document lists for no route."""
+    web = create_app(seeded.app)
+
+    def refuse() -> None:
+        raise StageflowError(Problem("runs started from flows nest too deep", field="inputs"))
+
+    web.add_api_route(f"{API}/refuse", refuse, methods=["POST"])
+    with TestClient(web) as client:
+        refused = client.post(f"{API}/refuse")
+        doc = client.get(f"{API}/openapi.json").json()
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["errors"] == [
+        {"field": "inputs", "message": "runs started from flows nest too deep"}
+    ]
+    listed = {
+        (path, method): set(operation["responses"])
+        for path, operations in doc["paths"].items()
+        for method, operation in operations.items()
+        if path != f"{API}/refuse"
+    }
+    assert len(listed) >= 20
+    assert [where for where, statuses in listed.items() if "422" not in statuses] == []
 
 
 def test_a_user_with_an_unusable_email_address_is_refused_naming_the_field(

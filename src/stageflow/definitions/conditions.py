@@ -215,8 +215,7 @@ def _may_meet(op: Operator, kind: DataType, item: Any) -> bool:
     if kind is DataType.CHECKBOX:
         return any(compare(op, held, item) for held in (True, False))
     if kind in (DataType.NUMBER, DataType.CURRENCY):
-        number = _number(item)  # true and false compare as 1 and 0; NaN with nothing
-        return isinstance(item, bool) or (number is not None and not number.is_nan())
+        return isinstance(item, bool) or _number(item) is not None  # true and false: 1 and 0
     # dates and datetimes are kept as ISO text: equal only to one, ordered against any text
     if op is Operator.EQUALS:
         return literal_fits(kind, item)
@@ -227,16 +226,20 @@ def _may_meet(op: Operator, kind: DataType, item: Any) -> bool:
 
 
 def _number(v: Any) -> Decimal | None:
+    """`v` as a number, or None. A NaN ("NaN", "sNaN", float('nan')) is none: it compares as
+    text that is not a number does (equal to no number, ordered against none), where a
+    Decimal NaN would raise InvalidOperation at the first ordering."""
     if isinstance(v, bool) or v is None:
         return None
+    number = None
     if isinstance(v, int | float | Decimal):
-        return Decimal(str(v))
-    if isinstance(v, str):
+        number = Decimal(str(v))
+    elif isinstance(v, str):
         try:
-            return Decimal(v.strip())
+            number = Decimal(v.strip())
         except InvalidOperation:
             return None
-    return None
+    return None if number is None or number.is_nan() else number
 
 
 def _comparable(a: Any, b: Any) -> tuple[Any, Any]:
@@ -267,7 +270,15 @@ def _order(a: Any, b: Any, test: Callable[[Any, Any], bool]) -> bool:
     x, y = _comparable(a, b)
     try:
         return test(x, y)
-    except TypeError:
+    except (TypeError, ArithmeticError):  # text against a number; a Decimal NaN given as is
+        return False
+
+
+def _equal(a: Any, b: Any) -> bool:
+    x, y = _comparable(a, b)
+    try:
+        return bool(x == y)
+    except ArithmeticError:  # a signalling Decimal NaN given as is equals nothing
         return False
 
 
@@ -278,11 +289,9 @@ def _is_empty(v: Any) -> bool:
 def compare(op: Operator, left: Any, right: Any, changed: bool = False) -> bool:
     """Apply one operator. `changed` says whether the left field changed (for is_changed)."""
     if op is Operator.EQUALS:
-        x, y = _comparable(left, right)
-        return bool(x == y)
+        return _equal(left, right)
     if op is Operator.NOT_EQUALS:
-        x, y = _comparable(left, right)
-        return bool(x != y)
+        return not _equal(left, right)
     if op is Operator.GREATER_THAN:
         return _order(left, right, lambda x, y: x > y)
     if op is Operator.LESS_THAN:

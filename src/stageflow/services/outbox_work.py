@@ -95,12 +95,7 @@ def carry_out(rt: Runtime, message: Message, worker: str) -> None:
         if not outbox.lock_claimed(tx.conn, message.id, worker):
             return  # our lease ran out and another worker has it now
         if message.kind != RUN_FLOW and message.lost_claims > LOST_CLAIMS_ALLOWED:
-            error = (
-                f"never finished: the workers carrying it out stopped {message.lost_claims} "
-                "times (killed, out of memory, or a flow ended the process)"
-            )
-            log.error("outbox message %s (%s) failed: %s", message.id, message.kind, error)
-            outbox.finish(tx.conn, message.id, tx.now, outbox.FAILED, error)
+            _give_up(tx, message)
             return
         savepoint = tx.conn.begin_nested()
         try:
@@ -118,6 +113,43 @@ def carry_out(rt: Runtime, message: Message, worker: str) -> None:
             outbox.park(tx.conn, message.id)
         else:
             outbox.finish(tx.conn, message.id, tx.now, outcome.status, outcome.error)
+
+
+def _give_up(tx: Tx, message: Message) -> None:
+    """Fail a message (not an async step's: its step fails) whose workers kept dying, and say
+    so on its run's log, where a supervisor looks: the worker's log and the outbox row are
+    seen by whoever runs the workers. The run's status stays: the work given up was not a
+    step's, and the run may still move on (a later change, a re-evaluation)."""
+    error = (
+        f"never finished: the workers carrying it out stopped {message.lost_claims} "
+        "times (killed, out of memory, or a flow ended the process)"
+    )
+    log.error("outbox message %s (%s) failed: %s", message.id, message.kind, error)
+    outbox.finish(tx.conn, message.id, tx.now, outbox.FAILED, error)
+    row = None if message.run_id is None else runs_store.load_row(tx.conn, message.run_id)
+    if row is not None:
+        detail = f"{_what(message)} given up, {error}{_AFTER_GIVING_UP.get(message.kind, '')}"
+        entry = LogEntry(tx.now, "system", "run", row["name"], None, None, detail)
+        runs_store.append_log(tx.conn, row["id"], [entry])
+
+
+def _what(message: Message) -> str:
+    """The work a message asked for, in a supervisor's words."""
+    p = message.payload
+    if message.kind == triggers.REEVALUATE:
+        return f"Re-evaluation ({p.get('reason') or 'an orchestration event published by a flow'})"
+    if message.kind == driver.RECHECK:
+        return "Re-evaluation after an update that held the run's record"
+    if message.kind == notifications.EMAIL:
+        return f"Email to {p.get('username')} about work item {p.get('work_item')}"
+    return f"Outbox message {message.kind} {message.key}"
+
+
+_AFTER_GIVING_UP = {
+    triggers.REEVALUATE: "; re-evaluate the run to evaluate its conditions again",
+    driver.RECHECK: "; re-evaluate the run to evaluate its conditions again",
+    notifications.EMAIL: "; it was not sent",
+}
 
 
 def _handle(tx: Tx, message: Message, worker: str) -> Outcome:
@@ -220,13 +252,26 @@ def _send_email(tx: Tx, message: Message) -> Outcome:
     """Done only once the server has accepted the email; while it is down (or answers "try
     later") the message waits with a growing backoff, as long as it takes. One whose work item
     has moved on meanwhile is done unsent: it would send its reader to work that is not theirs."""
-    stale = notifications.stale(tx.conn, message.key, message.payload)
-    if stale is not None:
-        log.info("email %s not sent, stale: %s", message.key, stale)
-        return Outcome(outbox.DONE, f"stale: {stale}")
-    failure = mail.send(tx.rt.settings.smtp, mail.Email.from_payload(message.payload))
-    if failure is None:
-        return Outcome(outbox.DONE)
+
+    def stale() -> str | None:
+        # A statement of its own: on PostgreSQL (READ COMMITTED) it sees what committed since
+        # this transaction began. SQLite sends under the write lock: nothing commits meanwhile.
+        return notifications.stale(tx.conn, message.key, message.payload)
+
+    why = stale()  # before connecting: an email that waited long is likely stale by now
+    if why is None:
+        # and again just before the server has it all: a reassignment may commit meanwhile
+        sent = mail.send(tx.rt.settings.smtp, mail.Email.from_payload(message.payload), stale)
+        if sent is None:
+            return Outcome(outbox.DONE)
+        if not isinstance(sent, mail.Withheld):
+            return _not_sent(tx, message, sent)
+        why = sent.why
+    log.info("email %s not sent, stale: %s", message.key, why)
+    return Outcome(outbox.DONE, f"stale: {why}")
+
+
+def _not_sent(tx: Tx, message: Message, failure: mail.Failure) -> Outcome:
     if not failure.temporary:
         log.warning("email %s refused for good: %s", message.key, failure.error)
         return Outcome(outbox.FAILED, failure.error)

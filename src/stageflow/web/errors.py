@@ -34,6 +34,9 @@ STATUS: list[tuple[type[StageflowError], int, str]] = [
     (DefinitionError, 422, "Invalid definitions"),
     (InvalidInput, 422, "Invalid input"),
     (ConfigurationError, 422, "Invalid configuration"),
+    # Any other is refused on purpose for a reason of its own (a loop of starts, say): a status
+    # every route lists, rather than a 400 the OpenAPI document names nowhere.
+    (StageflowError, 422, "Refused"),
 ]
 
 
@@ -43,7 +46,8 @@ MEANING = {
     403: "The caller's role, or whose the object is, does not allow it; nothing changed",
     404: "No such object (the path or the body names it)",
     409: "Not allowed in the object's current status (the transition table)",
-    422: "Invalid input or definitions: `errors` names each field (or file and line)",
+    422: "Invalid input or definitions, or refused for another reason given in `detail`: "
+    "`errors` names each field (or file and line) where there is one",
 }
 _PROBLEM = ProblemDetails.__name__
 
@@ -88,11 +92,8 @@ def problem(
 
 
 def status_of(exc: StageflowError) -> tuple[int, str]:
-    """The HTTP status an error answers with, and its title."""
-    for cls, code, name in STATUS:
-        if isinstance(exc, cls):
-            return code, name
-    return 400, "Bad request"
+    """The HTTP status an error answers with, and its title (STATUS ends with the base class)."""
+    return next((code, name) for cls, code, name in STATUS if isinstance(exc, cls))
 
 
 def _stageflow_error(_request: Request, exc: Exception) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -116,6 +117,15 @@ def _check_empty(app: App) -> None:
         )
 
 
+def _command() -> str:
+    """The command the closing hints name, as this one was run. Run as `python -m stageflow`,
+    argv[0] is the path of stageflow/__main__.py, which is no command: the interpreter that ran
+    it is, by its full path, so the hints work from any terminal."""
+    if sys.argv and Path(sys.argv[0]).name == "__main__.py":
+        return f"{shlex.quote(sys.executable)} -m stageflow"
+    return "stageflow"
+
+
 def demo(
     ctx: typer.Context,
     examples: Path = typer.Option(
@@ -142,7 +152,7 @@ def demo(
     render.out.print("")
     for line in lines:
         render.out.print("  run " + line)
-    sf = f"{Path(sys.argv[0]).name if sys.argv else 'stageflow'} --db {db}"
+    sf = f"{_command()} --db {db}"
     render.out.print(
         "\nor from another terminal (.venv/bin/ holds the stageflow command):",
         f"  {sf} runs show {ids['failed']}",
