@@ -56,17 +56,25 @@ def stageflow_trial(db: Path, runs: int, orchestration: str = "Bench_Run") -> di
     }
 
 
+def trial(tmp: Path, n: int, runs: int) -> dict[str, float]:
+    """One trial of item 2's stageflow side (the shape, then its async variant) and item 3's
+    bound, with files in `tmp`: {sync_*, async_*, bound}."""
+    out: dict[str, float] = {}
+    for name, orchestration in (("sync", "Bench_Run"), ("async", "Bench_Run_Async")):
+        got = stageflow_trial(tmp / f"{name}{n}.db", runs, orchestration)
+        out.update({f"{name}_{key}": value for key, value in got.items()})
+    out["bound"] = sqlite_commits_per_s(tmp / f"bound{n}.db")
+    return out
+
+
 def measure(runs: int = 300, trials: int = 3) -> dict[str, Any]:
-    results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for trial in range(trials):
-            for name, orchestration in (("sync", "Bench_Run"), ("async", "Bench_Run_Async")):
-                got = stageflow_trial(Path(tmp) / f"{name}{trial}.db", runs, orchestration)
-                for key, value in got.items():
-                    results.setdefault(f"{name}_{key}", []).append(value)
-            results.setdefault("bound", []).append(
-                sqlite_commits_per_s(Path(tmp) / f"bound{trial}.db")
-            )
+        return summary([trial(Path(tmp), n, runs) for n in range(trials)])
+
+
+def summary(trials: list[dict[str, float]]) -> dict[str, Any]:
+    """The figures of items 2 and 3 from `trial`s: the median of each."""
+    results = {key: [t[key] for t in trials] for key in trials[0]}
     per_s = median(results["sync_runs_per_s"])
     bound = median(results["bound"])
     writes = median(results["sync_writes_per_run"])

@@ -47,6 +47,18 @@ class Client:
     def request(
         self, method: str, path: str, body: str | None = None, **headers: str
     ) -> tuple[int, http.client.HTTPResponse, bytes]:
+        try:
+            return self._request(method, path, body, headers)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closes a connection left idle (uvicorn: after 5 s) while another
+            # client is timed; like a browser, open a new one and ask again. A warm-up
+            # request meets this, never a timed one.
+            self.conn.close()
+            return self._request(method, path, body, headers)
+
+    def _request(
+        self, method: str, path: str, body: str | None, headers: dict[str, str]
+    ) -> tuple[int, http.client.HTTPResponse, bytes]:
         self.conn.request(method, path, body=body, headers={**self.headers, **headers})
         response = self.conn.getresponse()
         return response.status, response, response.read()

@@ -66,6 +66,11 @@ def measure(trials: int = 3) -> dict[str, Any]:
     for _ in range(trials):
         for n in rates:
             rates[n].append(runs_per_s(n))
+    return summary(rates)
+
+
+def summary(rates: dict[int, list[float]]) -> dict[str, Any]:
+    """The figures from trials' runs/s by process count (1, 2, 4): the median of each."""
     best = {n: median(v) for n, v in rates.items()}
     return {
         "pg_runs_per_s_1_worker": round(best[1], 1),

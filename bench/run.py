@@ -20,14 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import (
-    durable_sqlite,
     engine_hot_path,
     floor,
     list_views,
-    pg_durable,
     pg_workers,
-    postgres_peer,
-    spiff_peer,
+    side_by_side,
     trigger_latency,
     worker_memory,
 )
@@ -70,11 +67,12 @@ def versions() -> dict[str, str]:
 
 ITEMS: list[tuple[str, Callable[[], dict[str, Any]]]] = [
     ("1 engine hot path", engine_hot_path.measure),
-    ("2+3 stageflow durable on SQLite, SQLite bound", durable_sqlite.measure),
-    ("2 SpiffWorkflow durable on SQLite", spiff_peer.measure),
+    ("2+3 stageflow and SpiffWorkflow durable on SQLite, SQLite bound", side_by_side.measure),
     ("2 (informative) floor: item 2's statements via sqlite3 + pure apply", floor.measure),
-    ("4 PostgreSQL commit rate, DBOS", postgres_peer.measure),
-    ("4 stageflow durable on PostgreSQL with 1, 2, 4 processes", pg_durable.measure),
+    (
+        "4 PostgreSQL commit rate; stageflow and DBOS with 1, 2, 4 processes, in turns",
+        side_by_side.measure_pg,
+    ),
     ("4 (informative) async steps, 1, 2, 4 stageflow worker processes", pg_workers.measure),
     ("5 list views at 1 M work items / 200 K runs", list_views.measure),
     ("6 record change -> first step started", trigger_latency.measure),
@@ -283,10 +281,6 @@ def main() -> int:
             failures.append(name)
         timings[name] = round(time.perf_counter() - t0, 1)
         print(f"  done in {timings[name]} s", flush=True)
-    if "stageflow_sqlite_runs_per_s" in results and "spiff_sqlite_runs_per_s" in results:
-        results["stageflow_vs_spiff_ratio"] = round(
-            results["stageflow_sqlite_runs_per_s"] / results["spiff_sqlite_runs_per_s"], 2
-        )
     results.update(floor_shares(results))
     results.update(dbos_ratios(results))
     results["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -100,14 +100,16 @@ def trial(spec: Any, db: Path, instances: int) -> tuple[float, float]:
 
 def measure(instances: int = 200, trials: int = 3) -> dict[str, Any]:
     spec = load_spec()
-    rates, writes = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in range(trials):
-            rate, per_instance = trial(spec, Path(tmp) / f"spiff{n}.db", instances)
-            rates.append(rate)
-            writes.append(per_instance)
+        got = [trial(spec, Path(tmp) / f"spiff{n}.db", instances) for n in range(trials)]
+    return summary(got)
+
+
+def summary(trials: list[tuple[float, float]]) -> dict[str, Any]:
+    """The figures of `trial`s (runs/s, checkpoints per run): the median of each."""
+    rates = [rate for rate, _ in trials]
     return {
         "spiff_sqlite_runs_per_s": round(median(rates), 1),
         "spiff_sqlite_runs_per_s_trials": [round(r, 1) for r in rates],
-        "spiff_checkpoints_per_run": round(median(writes), 2),
+        "spiff_checkpoints_per_run": round(median([w for _, w in trials]), 2),
     }
