@@ -534,6 +534,12 @@ def test_an_unusable_address_already_stored_fails_its_email_for_good(
         [(status, attempts, give_backs, error)] = _email_rows(app)
         assert (status, attempts, give_backs) == ("failed", 1, 0)
         assert error.startswith(f"recipient {address!r} cannot be used: it {why}")
+        # the run's supervisor sees that the approver was not told
+        [run] = app.runs(orchestration="Expense_Approval")
+        [line] = [e for e in app.run(run.id).log if e.detail.startswith("Email to dave")]
+        assert (line.actor, line.object_type) == ("system", "run")
+        assert line.detail.endswith(f"not sent, for good: {error}")
+        assert f"about work item {run.id}-1 " in line.detail
     finally:
         app.close()
 

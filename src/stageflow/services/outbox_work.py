@@ -126,9 +126,14 @@ def _give_up(tx: Tx, message: Message) -> None:
     )
     log.error("outbox message %s (%s) failed: %s", message.id, message.kind, error)
     outbox.finish(tx.conn, message.id, tx.now, outbox.FAILED, error)
+    _say_on_run(tx, message, f"given up, {error}{_AFTER_GIVING_UP.get(message.kind, '')}")
+
+
+def _say_on_run(tx: Tx, message: Message, what_became_of_it: str) -> None:
+    """A line from system on the log of the message's run (if it has one) about its work."""
     row = None if message.run_id is None else runs_store.load_row(tx.conn, message.run_id)
     if row is not None:
-        detail = f"{_what(message)} given up, {error}{_AFTER_GIVING_UP.get(message.kind, '')}"
+        detail = f"{_what(message)} {what_became_of_it}"
         entry = LogEntry(tx.now, "system", "run", row["name"], None, None, detail)
         runs_store.append_log(tx.conn, row["id"], [entry])
 
@@ -273,7 +278,9 @@ def _send_email(tx: Tx, message: Message) -> Outcome:
 
 def _not_sent(tx: Tx, message: Message, failure: mail.Failure) -> Outcome:
     if not failure.temporary:
+        # on the run's log too: its supervisor learns that the assignee was not told
         log.warning("email %s refused for good: %s", message.key, failure.error)
+        _say_on_run(tx, message, f"not sent, for good: {failure.error}")
         return Outcome(outbox.FAILED, failure.error)
     tries = message.attempts + 1
     delay = min(tx.rt.retry_base * 2 ** min(tries - 1, 30), MAX_BACKOFF)
