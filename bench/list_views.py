@@ -171,7 +171,8 @@ def generate(db: Path, runs: int) -> dict[str, float]:
     }
 
 
-def _timed(fn: Callable[[], object], samples: int) -> dict[str, float]:
+def timed(fn: Callable[[], object], samples: int) -> dict[str, float]:
+    """p50 and p95 in ms of `samples` calls of `fn`, after 10 to warm up."""
     for _ in range(10):
         fn()
     times = []
@@ -229,7 +230,7 @@ def measure_views(app: App, samples: int, last: int = 50) -> dict[str, Any]:
         raise RuntimeError("the store's list functions take no keyset cursor (`after=`)")
     out: dict[str, Any] = {}
     for label, user in (("heavy", HEAVY), ("typical", TYPICAL), ("newcomer", NEWCOMER)):
-        out[f"work_items_{label}_page1"] = _timed(
+        out[f"work_items_{label}_page1"] = timed(
             lambda u=user: work_items_service.inbox(app.rt, u, "Assigned", PAGE), samples
         )
         out[f"work_items_{label}_open"] = _open_items(app, user)
@@ -242,17 +243,17 @@ def measure_views(app: App, samples: int, last: int = 50) -> dict[str, Any]:
 
     for key, fetch in (("work_items_heavy", inbox), ("runs_inprogress", runs)):
         cursor = _walk(fetch, last - 1)
-        out[f"{key}_page50_keyset"] = _timed(lambda f=fetch, a=cursor: _check(f(a)), samples)
-    out["runs_inprogress_page1"] = _timed(
+        out[f"{key}_page50_keyset"] = timed(lambda f=fetch, a=cursor: _check(f(a)), samples)
+    out["runs_inprogress_page1"] = timed(
         lambda: runs_service.find(app.rt, status="InProgress", limit=PAGE), samples
     )
-    out["runs_inprogress_page50_offset"] = _timed(
+    out["runs_inprogress_page50_offset"] = timed(
         _query(app, _runs_stmt("InProgress").offset((last - 1) * PAGE).limit(PAGE)), samples
     )
-    out["runs_completed_page1"] = _timed(
+    out["runs_completed_page1"] = timed(
         lambda: runs_service.find(app.rt, status="Completed", limit=PAGE), samples
     )
-    out["runs_heavy_user_inprogress_page1"] = _timed(  # the runs a user has work in
+    out["runs_heavy_user_inprogress_page1"] = timed(  # the runs a user has work in
         lambda: runs_service.find(app.rt, HEAVY, status="InProgress", limit=PAGE), samples
     )
     return out

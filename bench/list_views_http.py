@@ -19,13 +19,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.common import ROOT, connect, percentile
-from bench.list_views import HEAVY, NEWCOMER, PAGE, TYPICAL
+from bench.common import ROOT, connect
+from bench.list_views import HEAVY, NEWCOMER, PAGE, TYPICAL, timed
 
 BOSS = "boss"  # a supervisor: the Runs list shows them every run
 PASSWORD = "bench-password"
@@ -138,17 +137,6 @@ def _signed_in(port: int, username: str) -> Client:
     return client
 
 
-def _timed(fetch: Callable[[], object], samples: int) -> dict[str, float]:
-    for _ in range(10):
-        fetch()
-    times = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        fetch()
-        times.append((time.perf_counter() - start) * 1000)
-    return {"p50": percentile(times, 50), "p95": percentile(times, 95)}
-
-
 def _api_page(client: Client, path: str, rows: int) -> str | None:
     """GET one page of a REST list; check it is full; its `next` cursor."""
     page = json.loads(client.ok(path))
@@ -196,11 +184,11 @@ def _html_after(client: Client, path: str, rows: int, pages: int) -> str:
 
 
 def _api_timed(client: Client, path: str, rows: int, samples: int) -> dict[str, float]:
-    return _timed(lambda: _api_page(client, path, rows), samples)
+    return timed(lambda: _api_page(client, path, rows), samples)
 
 
 def _html_timed(client: Client, path: str, samples: int) -> dict[str, float]:
-    return _timed(lambda: _page_html(client, path, CONSOLE_PAGE), samples)
+    return timed(lambda: _page_html(client, path, CONSOLE_PAGE), samples)
 
 
 def measure_http(db: Path, samples: int, last: int = 50) -> dict[str, dict[str, float]]:
