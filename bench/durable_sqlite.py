@@ -6,7 +6,6 @@ the transactions stageflow commits per run; and SQLite's own single-row commit r
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -65,11 +64,6 @@ def trial(tmp: Path, n: int, runs: int) -> dict[str, float]:
         out.update({f"{name}_{key}": value for key, value in got.items()})
     out["bound"] = sqlite_commits_per_s(tmp / f"bound{n}.db")
     return out
-
-
-def measure(runs: int = 300, trials: int = 3) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        return summary([trial(Path(tmp), n, runs) for n in range(trials)])
 
 
 def summary(trials: list[dict[str, float]]) -> dict[str, Any]:

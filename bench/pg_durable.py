@@ -61,14 +61,6 @@ def runs_per_s(processes: int, runs: int = RUNS_PER_PROCESS) -> float:
         drop_database(admin, url)
 
 
-def measure(trials: int = 3) -> dict[str, Any]:
-    rates: dict[int, list[float]] = {n: [] for n in (1, 2, 4)}
-    for _ in range(trials):
-        for n in rates:
-            rates[n].append(runs_per_s(n))
-    return summary(rates)
-
-
 def summary(rates: dict[int, list[float]]) -> dict[str, Any]:
     """The figures from trials' runs/s by process count (1, 2, 4): the median of each."""
     best = {n: median(v) for n, v in rates.items()}

@@ -120,22 +120,6 @@ def postgres_up() -> str | None:
 PROCESSES = (1, 2, 4)
 
 
-def measure(trials: int = 3, workflows: int = 300) -> dict[str, Any]:
-    version = postgres_up()
-    if version is None:
-        return {}
-    results = commit_rate(version)
-    rates: dict[int, list[float]] = {n: [] for n in PROCESSES}
-    try:
-        for _ in range(trials):  # process counts interleaved, as bench/pg_durable.py does
-            for n in PROCESSES:
-                rates[n].append(dbos_workflows_per_s(n, workflows))
-    except Exception as exc:  # DBOS not usable: report, keep the other figures
-        print(f"  DBOS run failed: {exc!r}")
-        return results
-    return {**results, **summary(rates)}
-
-
 def commit_rate(version: str) -> dict[str, Any]:
     """PostgreSQL's own single-row commit rate (item 4's bound)."""
     commits = [pg_commits_per_s() for _ in range(5)]  # noisy on this VM: 5 trials

@@ -10,7 +10,6 @@ deserialize it, complete the user task H1 (checkpoint) and run the engine steps 
 from __future__ import annotations
 
 import sqlite3
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -96,13 +95,6 @@ def trial(spec: Any, db: Path, instances: int) -> tuple[float, float]:
     writes = store.writes / instances
     store.close()
     return instances / elapsed, writes
-
-
-def measure(instances: int = 200, trials: int = 3) -> dict[str, Any]:
-    spec = load_spec()
-    with tempfile.TemporaryDirectory() as tmp:
-        got = [trial(spec, Path(tmp) / f"spiff{n}.db", instances) for n in range(trials)]
-    return summary(got)
 
 
 def summary(trials: list[tuple[float, float]]) -> dict[str, Any]:
