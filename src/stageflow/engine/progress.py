@@ -177,11 +177,11 @@ def _start_step(tx: WorkingRun, step: Step) -> None:
         return
     assignee = _assignee(tx, step)
     record_id = references.resolve(step.record, resolve) if step.record else tx.base.record_id
-    problem = _unassignable(step, assignee, record_id)
+    problem = _no_item_because(step, assignee, record_id)
     if problem is not None:
         fail(tx, step.name, ErrorInfo(f"interactive step {step.name!r} {problem}"))
         return
-    assert assignee is not None  # _unassignable found one
+    assert assignee is not None  # _no_item_because found one
     tx.item_seq += 1
     item = WorkItem(
         id=f"{tx.base.id}-{tx.item_seq}",
@@ -203,7 +203,7 @@ def _start_step(tx: WorkingRun, step: Step) -> None:
     tx.note("work_item", item.id, None, WorkItemStatus.ASSIGNED.value, f"assigned to {assignee}")
 
 
-def _unassignable(step: Step, assignee: Principal | None, record_id: Any) -> str | None:
+def _no_item_because(step: Step, assignee: Principal | None, record_id: Any) -> str | None:
     """Why the work item of `step` cannot be made, if it cannot: no one or nothing to relate it
     to, or a record id or an assignee's name longer than any there can be."""
     if assignee is None or not record_id:
